@@ -1,0 +1,79 @@
+"""Activation functions: each φ beside its derivative φ′, as in the seed.
+
+Every function takes and returns a column vector (n×1 numpy array).  ``df`` is the
+derivative with respect to the pre-activation ``net``; it is not defined for softmax,
+which the seed only pairs with cross-entropy (δ^[L] := (Σy)·a − y, no φ′ needed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    symbol: str  # how the seed writes it: φ for element-wise functions, ψ for softmax
+    formula: str  # φ(x) in words, for sheets and keys
+    derivative: str  # φ′(x), for keys
+    f: Callable[[Array], Array]
+    df: Callable[[Array], Array] | None  # None: not element-wise (softmax)
+    elementwise: bool = True
+
+
+def _sigmoid(x: Array) -> Array:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _dsigmoid(x: Array) -> Array:
+    s = _sigmoid(x)
+    return s * (1.0 - s)
+
+
+def _tanh(x: Array) -> Array:
+    return np.tanh(x)
+
+
+def _dtanh(x: Array) -> Array:
+    return 1.0 - np.tanh(x) ** 2
+
+
+def _relu(x: Array) -> Array:
+    return np.maximum(x, 0.0)
+
+
+def _drelu(x: Array) -> Array:
+    # φ′(0) := 0, the usual convention; the generator keeps nets away from the kink.
+    return (x > 0).astype(float)
+
+
+def _identity(x: Array) -> Array:
+    return np.array(x, dtype=float)
+
+
+def _didentity(x: Array) -> Array:
+    return np.ones_like(x, dtype=float)
+
+
+def _softmax(x: Array) -> Array:
+    e = np.exp(x - np.max(x))
+    return e / np.sum(e)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("sigmoid", "φ", "φ(x) = (1 + e^(−x))^(−1)", "φ′(x) = φ(x)(1 − φ(x))", _sigmoid, _dsigmoid),
+        Activation("tanh", "φ", "φ(x) = tanh(x)", "φ′(x) = 1 − tanh²(x)", _tanh, _dtanh),
+        Activation("relu", "φ", "φ(x) = max(0, x)", "φ′(x) = 1 if x > 0, else 0", _relu, _drelu),
+        Activation("identity", "φ", "φ(x) = x", "φ′(x) = 1", _identity, _didentity),
+        Activation("softmax", "ψ", "ψ(x)_i = e^(x_i) / Σ_k e^(x_k)", "", _softmax, None, elementwise=False),
+    )
+}
+
+HIDDEN_ACTIVATIONS = tuple(n for n, a in ACTIVATIONS.items() if a.elementwise)

@@ -1,0 +1,1 @@
+"""render and combine commands (PDF sheets and keys)."""

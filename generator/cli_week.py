@@ -1,0 +1,1 @@
+"""generate and key commands (the week's folder)."""

@@ -1,0 +1,44 @@
+"""The solver: walk the plan of steps over a problem's givens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+
+from .problem import Problem, frozen_array
+from .steps import PlannedStep, plan
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """Every intermediate of one backprop step, in the seed's order."""
+
+    problem: Problem
+    steps: tuple[PlannedStep, ...]
+    values: Mapping[str, np.ndarray]  # quantity name -> matrix (vectors are n×1)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[name]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.steps)
+
+    def to_json(self) -> dict[str, list[list[float]]]:
+        return {s.name: self.values[s.name].tolist() for s in self.steps}
+
+
+def activation_of(problem: Problem, layer: int) -> str:
+    return problem.layers[layer - 1].activation
+
+
+def solve(problem: Problem) -> Solution:
+    steps = plan(problem.depth, problem.loss)
+    values: dict[str, np.ndarray] = dict(problem.givens())
+    for step in steps:
+        values[step.name] = frozen_array(step.compute(activation_of(problem, step.layer), values))
+    computed = {s.name: values[s.name] for s in steps}
+    return Solution(problem, steps, MappingProxyType(computed))

@@ -1,0 +1,308 @@
+"""The steps of one backpropagation step: the only place the chain is written down.
+
+Each :class:`Step` says, for a family of quantities (``net``, ``delta``, …):
+- its name pattern (``net{l}``) and the layers it exists for;
+- the quantities it is computed from, by argument name;
+- how it is computed (a small pure function over numpy arrays);
+- how the seed writes it (``symbol`` and ``formula``, with ``^[l]`` for layer superscripts);
+- typical wrong ways to compute it (``mistakes``), for diagnosis.
+
+:func:`plan` turns the table into the concrete, ordered list of steps for one network —
+the solver walks it, the templates print it, the grader recomputes from it.
+
+Given quantities (not computed): ``X1`` (input with the constant 1), ``W{l}``, ``y``, ``c``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .activations import ACTIVATIONS, Activation
+
+Array = np.ndarray
+Fn = Callable[..., Array]
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong way to compute a step: same arguments as the right one."""
+
+    key: str
+    says: str  # what the student probably did, addressed to the student
+    fn: Fn
+
+
+@dataclass(frozen=True)
+class Step:
+    family: str  # the name without its layer: net, a, X, loss, dL_da, delta, dL_dW, W_new, dL_dX
+    pattern: str  # e.g. "W{l}_new"
+    phase: str  # "forward" (layers ascending), "output" (once), "backward" (layers descending)
+    exists: Callable[[int, int, str], bool]  # (l, L, loss) -> does this step exist?
+    inputs: Callable[[int], dict[str, str]]  # l -> {argument: quantity name}
+    fn: Fn  # fn(act, **arguments) -> value; act is layer l's Activation
+    symbol: str  # how the seed writes the quantity, e.g. "δ^[l]"
+    formula: str  # how the seed computes it, in its notation
+    explain: str = ""  # a sentence for the key, as the seed says it
+    mistakes: tuple[Mistake, ...] = field(default=())
+
+    def name(self, l: int) -> str:
+        return self.pattern.format(l=l)
+
+
+def _layer_sup(text: str, l: int) -> str:
+    return text.replace("[l]", f"[{l}]").replace("[l+1]", f"[{l + 1}]").replace("[l-1]", f"[{l - 1}]")
+
+
+# ---- how each step is computed (act is the activation of the step's layer) ----
+
+def _net(act: Activation, W: Array, X: Array) -> Array:
+    return W @ X
+
+
+def _a(act: Activation, net: Array) -> Array:
+    return act.f(net)
+
+
+def _X(act: Activation, a: Array) -> Array:
+    return np.vstack([[1.0], a])
+
+
+def _loss_mse(act: Activation, a: Array, y: Array) -> Array:
+    return np.array([[0.5 * float(np.sum((y - a) ** 2))]])
+
+
+def _loss_ce(act: Activation, a: Array, y: Array) -> Array:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(y != 0, -y * np.log(a), 0.0)
+    return np.array([[float(np.sum(terms))]])
+
+
+def _dL_da_out(act: Activation, a: Array, y: Array) -> Array:
+    return a - y
+
+
+def _dL_da_hidden(act: Activation, dL_dX: Array) -> Array:
+    return dL_dX[1:, :]
+
+
+def _delta(act: Activation, dL_da: Array, net: Array) -> Array:
+    return dL_da * act.df(net)
+
+
+def _delta_softmax_ce(act: Activation, a: Array, y: Array) -> Array:
+    return float(np.sum(y)) * a - y
+
+
+def _dL_dW(act: Activation, delta: Array, X: Array) -> Array:
+    return delta @ X.T
+
+
+def _W_new(act: Activation, W: Array, c: Array, dL_dW: Array) -> Array:
+    return W - float(c[0, 0]) * dL_dW
+
+
+def _dL_dX(act: Activation, W: Array, delta: Array) -> Array:
+    return W.T @ delta
+
+
+# ---- the table ----
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "X", "X{l}", "forward",
+        exists=lambda l, L, loss: l >= 2,
+        inputs=lambda l: {"a": f"a{l - 1}"},
+        fn=_X,
+        symbol="X^[l]", formula="[1; a^[l-1]]",
+        explain="prepend the constant 1 (the bias input) to the previous layer's output",
+        mistakes=(Mistake("no_bias", "the constant 1 was not prepended", lambda act, a: np.array(a)),),
+    ),
+    Step(
+        "net", "net{l}", "forward",
+        exists=lambda l, L, loss: True,
+        inputs=lambda l: {"W": f"W{l}", "X": f"X{l}"},
+        fn=_net,
+        symbol="net^[l]", formula="W^[l] · X^[l]",
+    ),
+    Step(
+        "a", "a{l}", "forward",
+        exists=lambda l, L, loss: True,
+        inputs=lambda l: {"net": f"net{l}"},
+        fn=_a,
+        symbol="a^[l]", formula="φ(net^[l])",
+        explain="apply the activation element-wise",
+    ),
+    Step(
+        "loss", "loss", "output",
+        exists=lambda l, L, loss: loss == "mse",
+        inputs=lambda l: {"a": f"a{l}", "y": "y"},
+        fn=_loss_mse,
+        symbol="L", formula="½‖y − a^[l]‖²",
+    ),
+    Step(
+        "loss", "loss", "output",
+        exists=lambda l, L, loss: loss == "cross_entropy",
+        inputs=lambda l: {"a": f"a{l}", "y": "y"},
+        fn=_loss_ce,
+        symbol="L", formula="−Σ_k y_k log a_k^[l]",
+    ),
+    Step(
+        "dL_da", "dL_da{l}", "backward",
+        exists=lambda l, L, loss: l == L and loss == "mse",
+        inputs=lambda l: {"a": f"a{l}", "y": "y"},
+        fn=_dL_da_out,
+        symbol="∂L/∂a^[l]", formula="a^[l] − y",
+        explain="for L = ½‖y − a‖²",
+        mistakes=(Mistake("sign", "the sign is reversed: ∂L/∂a = a − y, not y − a", lambda act, a, y: y - a),),
+    ),
+    Step(
+        "dL_da", "dL_da{l}", "backward",
+        exists=lambda l, L, loss: l < L,
+        inputs=lambda l: {"dL_dX": f"dL_dX{l + 1}"},
+        fn=_dL_da_hidden,
+        symbol="∂L/∂a^[l]", formula="∂L/∂X^[l+1] without its first coordinate",
+        explain="the first coordinate belongs to the constant input 1 (the bias) and is dropped",
+        mistakes=(
+            Mistake("kept_bias_coordinate", "the bias coordinate was not dropped",
+                    lambda act, dL_dX: dL_dX[:-1, :]),
+        ),
+    ),
+    Step(
+        "delta", "delta{l}", "backward",
+        exists=lambda l, L, loss: l < L or loss == "mse",
+        inputs=lambda l: {"dL_da": f"dL_da{l}", "net": f"net{l}"},
+        fn=_delta,
+        symbol="δ^[l]", formula="∂L/∂a^[l] ⊙ φ′(net^[l])",
+        explain="multiply element-wise by φ′ at the corresponding points of net",
+        mistakes=(
+            Mistake("no_derivative", "φ′(net) was not multiplied in", lambda act, dL_da, net: np.array(dL_da)),
+            Mistake("derivative_of_a", "φ′ was taken at a instead of at net",
+                    lambda act, dL_da, net: dL_da * act.df(act.f(net))),
+        ),
+    ),
+    Step(
+        "delta", "delta{l}", "backward",
+        exists=lambda l, L, loss: l == L and loss == "cross_entropy",
+        inputs=lambda l: {"a": f"a{l}", "y": "y"},
+        fn=_delta_softmax_ce,
+        symbol="δ^[l]", formula="(Σ_j y_j) a^[l] − y",
+        explain="softmax with cross-entropy: no multiplication by φ′ (the seed's remark 5)",
+        mistakes=(Mistake("sign", "the sign is reversed: δ = (Σy)·a − y", lambda act, a, y: y - float(np.sum(y)) * a),),
+    ),
+    Step(
+        "dL_dW", "dL_dW{l}", "backward",
+        exists=lambda l, L, loss: True,
+        inputs=lambda l: {"delta": f"delta{l}", "X": f"X{l}"},
+        fn=_dL_dW,
+        symbol="∂L/∂W^[l]", formula="δ^[l] · (X^[l])ᵀ",
+        mistakes=(
+            Mistake("no_bias_column", "the bias column (δ times the constant 1) is missing",
+                    lambda act, delta, X: delta @ X[1:, :].T),
+        ),
+    ),
+    Step(
+        "W_new", "W{l}_new", "backward",
+        exists=lambda l, L, loss: True,
+        inputs=lambda l: {"W": f"W{l}", "c": "c", "dL_dW": f"dL_dW{l}"},
+        fn=_W_new,
+        symbol="W̃^[l]", formula="W^[l] − c · ∂L/∂W^[l]",
+        explain="one gradient step with learning rate c",
+        mistakes=(
+            Mistake("no_update", "the weights were not updated (W̃ = W)", lambda act, W, c, dL_dW: np.array(W)),
+            Mistake("wrong_sign", "the gradient was added instead of subtracted",
+                    lambda act, W, c, dL_dW: W + float(c[0, 0]) * dL_dW),
+            Mistake("no_learning_rate", "the learning rate c was left out", lambda act, W, c, dL_dW: W - dL_dW),
+        ),
+    ),
+    Step(
+        "dL_dX", "dL_dX{l}", "backward",
+        exists=lambda l, L, loss: l >= 2,
+        inputs=lambda l: {"W": f"W{l}", "delta": f"delta{l}"},
+        fn=_dL_dX,
+        symbol="∂L/∂X^[l]", formula="(W^[l])ᵀ · δ^[l]",
+        explain="with the weights before the update",
+        mistakes=(),
+    ),
+)
+
+FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(s.family for s in STEPS))
+# The families a student hands in by default: the seed's own list, without the loss.
+DEFAULT_ASKED: tuple[str, ...] = ("net", "a", "X", "dL_da", "delta", "dL_dW", "W_new", "dL_dX")
+GIVEN_SYMBOLS = {"X1": "X^[1]", "y": "y", "c": "c"}
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """One step of one network: its name, layer, and the names of its inputs."""
+
+    name: str
+    layer: int
+    step: Step
+    args: dict[str, str]  # argument -> quantity name
+
+    @property
+    def family(self) -> str:
+        return self.step.family
+
+    @property
+    def symbol(self) -> str:
+        return _layer_sup(self.step.symbol, self.layer)
+
+    @property
+    def formula(self) -> str:
+        return _layer_sup(self.step.formula, self.layer)
+
+    def compute(self, activation: str, values: dict[str, Array]) -> Array:
+        """Apply the step's function to the named values (the solution or a student's own)."""
+        return self.step.fn(ACTIVATIONS[activation], **{a: values[q] for a, q in self.args.items()})
+
+
+def plan(depth: int, loss: str) -> tuple[PlannedStep, ...]:
+    """The ordered steps of a network with ``depth`` layers: the seed's order.
+
+    Forward, layer by layer (X^[l] before net^[l]); then the loss; then backward from the
+    last layer down (∂L/∂a, δ, ∂L/∂W, W̃, ∂L/∂X at each layer).
+    """
+    L = depth
+    phases = {
+        "forward": range(1, L + 1),
+        "output": (L,),
+        "backward": range(L, 0, -1),
+    }
+    out: list[PlannedStep] = []
+    for phase, layers in phases.items():
+        for l in layers:
+            for step in STEPS:
+                if step.phase == phase and step.exists(l, L, loss):
+                    out.append(PlannedStep(step.name(l), l, step, step.inputs(l)))
+    return tuple(out)
+
+
+_NAME = re.compile(r"^(?:(?P<fam>net|a|X|dL_da|delta|dL_dW|dL_dX)(?P<l>\d+)|W(?P<wl>\d+)_new|(?P<loss>loss))$")
+
+
+def parse_name(name: str) -> tuple[str, int | None]:
+    """``"W2_new"`` → ``("W_new", 2)``; ``"loss"`` → ``("loss", None)``; unknown → ValueError."""
+    m = _NAME.match(name)
+    if not m:
+        raise ValueError(f"not a quantity name: {name!r}")
+    if m["loss"]:
+        return "loss", None
+    if m["wl"]:
+        return "W_new", int(m["wl"])
+    return m["fam"], int(m["l"])
+
+
+def symbol_of(name: str, depth: int | None = None) -> str:
+    """How the seed writes a quantity or a given: ``delta2`` → ``δ^[2]``, ``W1`` → ``W^[1]``."""
+    if name in GIVEN_SYMBOLS:
+        return GIVEN_SYMBOLS[name]
+    if re.fullmatch(r"W\d+", name):
+        return f"W^[{name[1:]}]"
+    fam, l = parse_name(name)
+    step = next(s for s in STEPS if s.family == fam)
+    return _layer_sup(step.symbol, l if l is not None else (depth or 0))

@@ -1,0 +1,1 @@
+"""bpdrill's grader: submissions in, verdicts, gradebook and feedback out."""
