@@ -1,0 +1,75 @@
+"""The seed's notation as HTML: symbols, fractions, matrices with selectable ASCII numbers."""
+
+import re
+
+import numpy as np
+from hypothesis import given, strategies as st
+from jinja2 import Environment
+
+from generator.notation import grid, math, matrix, notation_css, num, register, sym
+from generator.steps import plan
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", str(html))
+
+
+def test_layer_superscripts_and_fraction():
+    html = str(math("∂L/∂a^[2]"))
+    assert '<span class="frac">' in html
+    assert '<sup class="l">[2]</sup>' in html
+    assert text_of(html) == "∂L∂a[2]"
+
+
+def test_transpose_tilde_and_column():
+    assert '<sup class="t">T</sup>' in str(math("(X^[2])ᵀ"))
+    assert 'class="tilde">W</var>' in str(math("W̃^[1]"))
+    col = str(math("[1; a^[1]]"))
+    assert 'class="mat vec"' in col and col.count("<tr>") == 2
+
+
+def test_words_upright_variables_italic():
+    html = str(math("∂L/∂X^[3] without its first coordinate"))
+    assert '<span class="w">without</span>' in html
+    assert "<var>X</var>" in html
+
+
+def test_every_planned_symbol_and_formula_converts():
+    for loss in ("mse", "cross_entropy"):
+        for s in plan(3, loss):
+            for t in (s.symbol, s.formula):
+                html = str(math(t))
+                assert "^[" not in html and "ᵀ" not in html, t
+
+
+def test_sym_by_name():
+    assert text_of(sym("delta2")) == "δ[2]"
+    assert text_of(sym("W1")) == "W[1]"
+
+
+def test_matrix_numbers_ascii_minus_and_shape():
+    html = str(matrix(np.array([[0.123456789, -0.5], [-1e-3, 0.0]])))
+    assert html.count("<tr>") == 2
+    assert "0.12345679" in html and "-0.5" in html and "-0.001" in html and "−" not in html
+    assert str(matrix([[0.25]])) == str(num(0.25))
+
+
+def test_grid_shape():
+    html = str(grid((3, 2)))
+    assert html.count('class="box"') == 6 and html.count("<tr>") == 3
+
+
+def test_escapes_html():
+    assert "&gt;" in str(math("1 if x > 0"))
+
+
+def test_register_filters_and_css():
+    env = register(Environment())
+    assert "0.5" in env.from_string("{{ m | matrix }}").render(m=[[0.5], [1]])
+    assert "table.mat" in notation_css()
+
+
+@given(st.floats(-1e6, 1e6, allow_nan=False))
+def test_number_pastes_as_number(v):
+    t = text_of(num(v))
+    assert abs(float(t) - v) <= 1e-7 * max(1.0, abs(v))
