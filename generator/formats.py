@@ -97,9 +97,11 @@ def to_text(solutions: list[Solution]) -> str:
             formula = step.formula
             if step.family == "a":
                 act = ACTIVATIONS[p.layers[step.layer - 1].activation]
-                formula = formula.replace("φ", act.symbol) + f"   [{act.name}]"
-            note = f"   ({step.step.explain})" if step.step.explain else ""
-            out.append(f"{step.symbol} = {formula}{note}   — {step.name}")
+                how = "element-wise" if act.elementwise else "on the whole vector"
+                formula = formula.replace("φ", act.symbol) + f",  {act.formula} ({act.name}, {how})"
+            out.append(f"{step.symbol} = {formula}      [{step.name}]")
+            if step.step.explain:
+                out.append(f"    ({step.step.explain})")
             out.append(labelled("    = ", sol[step.name]))
         out.append("")
     return "\n".join(out).rstrip() + "\n"

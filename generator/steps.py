@@ -134,7 +134,7 @@ STEPS: tuple[Step, ...] = (
         inputs=lambda l: {"net": f"net{l}"},
         fn=_a,
         symbol="a^[l]", formula="φ(net^[l])",
-        explain="apply the activation element-wise",
+        explain="",  # the activation's own text says how (element-wise, or softmax over the whole vector)
     ),
     Step(
         "loss", "loss", "output",
