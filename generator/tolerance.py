@@ -1,17 +1,165 @@
 """Per-entry tolerances, computed when a week is generated and stored in its record.
 
-PLACEHOLDER (owned by the grader work): a flat relative + absolute tolerance. The grader
-issue replaces this with tolerances that follow how honest 4-significant-digit rounding
-propagates through the chain of steps.
+The default tolerance follows honest hand work: a student who rounds every intermediate to
+4 significant digits and carries the rounded values on. For each step of ``plan()`` (in the
+seed's order) we bound how far such a student's value can be from the exact one:
+
+- the error each computed input already carries, pushed through the step (linearized worst
+  case: every input entry is moved by its own bound, one at a time, through the step's own
+  function, and the absolute changes are added up — so sums that cancel keep the absolute
+  error of their terms, not a relative one);
+- plus the rounding of the step's own result to 4 significant digits (half a unit of the 4th
+  significant digit, taken at the largest value the student could have computed).
+
+The tolerance of an entry is ``own rounding + SAFETY × propagated error + FLOOR``: the safety
+factor covers the sub-steps the plan does not list (products rounded before they are summed,
+φ′ taken from a rounded a as in the seed's remark 3), the floor covers exact zeros. Given
+values (x, W, y, c) are exact. For an updated weight W̃ = W − c·∂L/∂W the tolerance is about
+one half-unit of W̃'s 4th significant digit, so an update of at least 3 half-units (the
+generator makes every update that large) is always told from no update.
+
+Pure and fast: one pass over the plan with a few small numpy calls per input entry.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .solver import Solution
+from .activations import ACTIVATIONS, Activation
+from .solver import Solution, activation_of
+from .steps import PlannedStep
+
+SIGNIFICANT_DIGITS = 4
+SAFETY = 2.0
+FLOOR = 1e-6
+_SLACK = 1.001  # rounding slack on the student's own half-unit
+
+
+def _exponent(ax: np.ndarray) -> np.ndarray:
+    """floor(log10 |x|), 0 where x is 0 (no warnings)."""
+    return np.floor(np.log10(ax, out=np.zeros_like(ax), where=ax > 0))
+
+
+def half_unit(x: np.ndarray, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
+    """Half a unit in the ``digits``-th significant digit of each |x| (0 where x is 0)."""
+    ax = np.abs(np.asarray(x, dtype=float))
+    return np.where(ax > 0, 0.5 * 10.0 ** (_exponent(ax) - digits + 1), 0.0)
+
+
+def round_sig(x: np.ndarray, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
+    """Each entry rounded to ``digits`` significant digits (half away from zero, as by hand)."""
+    x = np.asarray(x, dtype=float)
+    ax = np.abs(x)
+    scale = 10.0 ** (digits - 1 - _exponent(ax))
+    return np.sign(x) * np.floor(ax * scale + 0.5) / scale
+
+
+def _own(value: float, propagated: float) -> float:
+    """The student's own rounding of one entry: half a unit of the 4th significant digit of the
+    largest value they could have computed; none for a value they get exactly (from exact
+    inputs) that has at most 4 significant digits."""
+    if propagated == 0.0:
+        if value == 0.0:
+            return 0.0
+        scale = 10.0 ** (SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(value))))
+        if abs(round(value * scale) - value * scale) <= 1e-9:
+            return 0.0
+    top = abs(value) + SAFETY * propagated
+    return _SLACK * 0.5 * 10.0 ** (math.floor(math.log10(top)) - SIGNIFICANT_DIGITS + 1)
+
+
+_GROUPS: dict[tuple, dict[str, list[np.ndarray]]] = {}
+
+
+def _groups(step: PlannedStep, act: Activation, kwargs: dict[str, np.ndarray]) -> dict[str, list[np.ndarray]]:
+    """For each argument, groups of its entries no output entry depends on two of.
+
+    Entries of a group can be moved together and still give Σ_j |ΔF_ij| exactly (sparse
+    Jacobian colouring). The dependency pattern is found once per step, activation and shapes,
+    at a generic point (all values in (0.2, 0.8)), and cached.
+    """
+    key = (step.name, act.name) + tuple((a, v.shape) for a, v in kwargs.items())
+    if key in _GROUPS:
+        return _GROUPS[key]
+    rng = np.random.default_rng(0)
+    generic = {a: rng.uniform(0.2, 0.8, v.shape) for a, v in kwargs.items()}
+    base = np.asarray(step.step.fn(act, **generic), dtype=float).reshape(-1)
+    out: dict[str, list[np.ndarray]] = {}
+    for arg, v in generic.items():
+        deps = []
+        for k in range(v.size):
+            moved = dict(generic)
+            moved[arg] = v.copy()
+            moved[arg].reshape(-1)[k] += 1e-3
+            change = np.asarray(step.step.fn(act, **moved), dtype=float).reshape(-1) - base
+            deps.append(set(np.flatnonzero(change != 0).tolist()))
+        groups: list[list[int]] = []
+        used: list[set[int]] = []
+        for k, d in enumerate(deps):
+            for g, u in zip(groups, used):
+                if not (d & u):
+                    g.append(k)
+                    u |= d
+                    break
+            else:
+                groups.append([k])
+                used.append(set(d))
+        masks = []
+        for g in groups:
+            m = np.zeros(v.size, dtype=bool)
+            m[g] = True
+            masks.append(m.reshape(v.shape))
+        out[arg] = masks
+    _GROUPS[key] = out
+    return out
+
+
+def _propagated(step: PlannedStep, act: Activation, values: dict, errors: dict, base: np.ndarray) -> np.ndarray:
+    """Σ_j |f(inputs with entry j moved by its error) − f(inputs)| for every output entry.
+
+    Calls the step's own function (the one definition in ``generator.steps``); givens carry
+    no error. Entries that no output shares are moved together (see :func:`_groups`).
+    """
+    total = np.zeros(base.shape)
+    kwargs = {arg: values[q] for arg, q in step.args.items()}
+    if not any(q in errors for q in step.args.values()):
+        return total
+    groups = _groups(step, act, kwargs)
+    for arg, q in step.args.items():
+        err = errors.get(q)
+        if err is None:
+            continue
+        original = kwargs[arg]
+        for mask in groups[arg]:
+            kwargs[arg] = np.where(mask, original + err, original)
+            total += np.abs(step.step.fn(act, **kwargs) - base)
+        kwargs[arg] = original
+    return total
 
 
 def entry_tolerances(solution: Solution) -> dict[str, np.ndarray]:
     """Absolute tolerance for every entry of every quantity of ``solution``."""
-    return {name: 1e-3 * np.abs(solution[name]) + 1e-4 for name in solution.names}
+    problem = solution.problem
+    values: dict[str, np.ndarray] = dict(problem.givens())
+    values.update(solution.values)
+    errors: dict[str, np.ndarray] = {}  # error bound of an honest 4-s.f. student, per quantity
+    out: dict[str, np.ndarray] = {}
+    for step in solution.steps:
+        exact = np.asarray(solution[step.name], dtype=float)
+        act = ACTIVATIONS[activation_of(problem, step.layer)]
+        prop = _propagated(step, act, values, errors, exact)
+        own = np.array([_own(v, e) for v, e in zip(exact.ravel().tolist(), prop.ravel().tolist())])
+        own = own.reshape(exact.shape)
+        errors[step.name] = own + prop
+        out[step.name] = own + SAFETY * prop + FLOOR
+    return out
+
+
+def visible_update(W: np.ndarray, W_new: np.ndarray, halves: float = 3.0) -> np.ndarray:
+    """Where |W̃ − W| is at least ``halves`` half-units of W̃'s 4th significant digit."""
+    return np.abs(np.asarray(W_new) - np.asarray(W)) >= halves * half_unit(W_new) * (1 - 1e-9)
+
+
+__all__ = ["entry_tolerances", "half_unit", "round_sig", "visible_update", "SAFETY", "FLOOR", "SIGNIFICANT_DIGITS"]
