@@ -1,0 +1,210 @@
+"""``bpdrill demo``: one week end to end on built-in data (what ``make demo`` runs).
+
+An embedded roster of a few students; a generated week (with PDFs when rendering is
+available); submissions of the kinds instructors really get — perfect, rounded by hand to 4
+significant digits, a European Excel export (semicolons, decimal commas, cp1252, leading
+zeros eaten), a typical mistake (weights not updated), a Canvas bulk-download zip with a
+resubmission, an unreadable file, and a student who handed in nothing — then grading, and a
+summary of where everything is.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from rich.console import Console
+
+from generator.errors import UserError
+from generator.record import Student, Week, read_week, write_text_atomic
+from generator.solver import activation_of
+from generator.steps import plan
+from generator.tolerance import round_sig
+
+ROSTER_CSV = """\
+SIS User ID,Student,Email,Section
+00123,Ada Lovelace,ada@example.edu,A
+00124,Alan Turing,alan@example.edu,A
+00200,Kurt Gödel,kurt@example.edu,B
+00201,Grace Hopper,grace@example.edu,B
+00202,Emmy Noether,emmy@example.edu,A
+00203,John von Neumann,john@example.edu,B
+s-0042,Katherine Johnson,katherine@example.edu,A
+"""
+TITLE = "Week 1 (demo): one step of backpropagation"
+SEED = "bpdrill-demo"
+MARKER = ".bpdrill-demo"
+
+
+# ---- values a student would hand in ----
+
+def hand_work(student: Student, k: int, digits: int = 4) -> dict[str, np.ndarray]:
+    """Walk the plan rounding every result to ``digits`` significant digits and carrying it on."""
+    problem = student.problems[k].problem
+    values = dict(problem.givens())
+    for step in plan(problem.depth, problem.loss):
+        values[step.name] = round_sig(step.compute(activation_of(problem, step.layer), values), digits)
+    return values
+
+
+def submission_csv(week: Week, student: Student, values: Callable[[int], dict[str, np.ndarray]],
+                   delimiter: str = ",", decimal_comma: bool = False, student_id: str | None = None) -> str:
+    """A filled-in answer template: student_id,problem,quantity,row,col,value for every asked entry."""
+    from generator.record import asked_entries
+
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n" if decimal_comma else "\n")
+    w.writerow(["student_id", "problem", "quantity", "row", "col", "value"])
+    cache: dict[int, dict[str, np.ndarray]] = {}
+    for k, name, i, j in asked_entries(week, student):
+        vals = cache.setdefault(k, values(k - 1))
+        text = repr(float(vals[name][i - 1, j - 1]))
+        if decimal_comma:
+            text = text.replace(".", ",")
+        w.writerow([student.id if student_id is None else student_id, k, name, i, j, text])
+    return buf.getvalue()
+
+
+def exact_values(student: Student) -> Callable[[int], dict[str, np.ndarray]]:
+    return lambda k: dict(student.problems[k].answers)
+
+
+def no_update(student: Student) -> Callable[[int], dict[str, np.ndarray]]:
+    """The typical mistake: W̃ = W (the weights were not updated)."""
+    def values(k: int) -> dict[str, np.ndarray]:
+        out = dict(student.problems[k].answers)
+        for l, layer in enumerate(student.problems[k].problem.layers, start=1):
+            out[f"W{l}_new"] = layer.W
+        return out
+    return values
+
+
+# ---- the week ----
+
+def make_week(folder: Path, roster: Path, console: Console) -> Week:
+    """Generate the demo week with the generator's own function (PDFs when rendering works)."""
+    try:
+        from generator.week import generate_week  # type: ignore[attr-defined]
+    except ImportError:
+        generate_week = None
+    if generate_week is None:
+        write_fallback_week(folder, ROSTER_CSV)
+        console.print("[yellow]generate is not available yet: built the demo week directly from the sampler[/yellow]")
+        return read_week(folder)
+    return call_generate(generate_week, folder, roster, console)
+
+
+def call_generate(generate_week: Callable, folder: Path, roster: Path, console: Console) -> Week:
+    import inspect
+
+    params = inspect.signature(generate_week).parameters
+    kwargs = {"out": folder, "roster": roster, "seed": SEED, "title": TITLE, "force": True, "pdf": True, "jobs": 2}
+    kwargs = {k: v for k, v in kwargs.items() if k in params}
+    try:
+        generate_week(**kwargs)
+    except Exception as e:  # noqa: BLE001 - e.g. no fonts for PDFs: try without
+        if "pdf" not in params:
+            raise
+        console.print(f"[yellow]PDFs skipped ({type(e).__name__}: {e})[/yellow]")
+        kwargs["pdf"] = False
+        generate_week(**kwargs)
+    return read_week(folder)
+
+
+def write_fallback_week(folder: Path, roster_csv: str) -> None:
+    """A week built straight from the sampler and the record's dataclasses (no generate command)."""
+    from generator.record import StudentProblem, write_week
+    from generator.sampler import SampleOptions, sample_solution
+    from generator.steps import DEFAULT_ASKED
+    from generator.tolerance import entry_tolerances
+
+    students = []
+    for row in csv.DictReader(io.StringIO(roster_csv)):
+        sid = row["SIS User ID"].strip()
+        rng = np.random.default_rng(int.from_bytes(hashlib.sha256(f"{SEED}/{sid}".encode()).digest()[:8], "little"))
+        sol = sample_solution(rng, SampleOptions())
+        sp = StudentProblem(sol.problem, dict(sol.values), entry_tolerances(sol))
+        students.append(Student(sid, row["Student"], sid, sid[-3:], dict(row), (sp,)))
+    week = Week(TITLE, SEED, DEFAULT_ASKED, {"layers": [2, 2, 2]}, {"source": "roster.csv", "id_column": "SIS User ID"},
+                tuple(students))
+    write_week(folder, week)
+
+
+# ---- the submissions ----
+
+def write_submissions(week: Week, folder: Path) -> dict[str, str]:
+    """Sample submissions of several kinds; returns student id → what they handed in."""
+    folder.mkdir(parents=True, exist_ok=True)
+    s = list(week.students)
+    kinds: dict[str, str] = {}
+
+    def put(name: str, text: str | bytes, student: Student, kind: str) -> None:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        (folder / name).write_bytes(data)
+        kinds[student.id] = kind
+
+    put(f"{s[0].file}.csv", submission_csv(week, s[0], exact_values(s[0])), s[0], "perfect (full precision)")
+    put(f"{s[1].file}.csv", submission_csv(week, s[1], lambda k: hand_work(s[1], k)), s[1], "hand work rounded to 4 significant digits")
+    euro = submission_csv(week, s[2], lambda k: hand_work(s[2], k, 6), delimiter=";", decimal_comma=True,
+                          student_id=s[2].id.lstrip("0") or s[2].id)
+    put("Hausaufgabe.csv", ("sep=;\r\n" + euro).encode("cp1252"), s[2],
+        "European Excel: semicolons, decimal commas, cp1252, id without its leading zeros")
+    put(f"{s[3].file}.csv", submission_csv(week, s[3], no_update(s[3])), s[3], "typical mistake: weights not updated")
+    # a Canvas bulk download: a first attempt with a mistake, then a corrected resubmission
+    canvas = folder / "canvas-submissions.zip"
+    with zipfile.ZipFile(canvas, "w", zipfile.ZIP_DEFLATED) as z:
+        last = s[4].name.split()[-1].lower()
+        z.writestr(f"{last}_51234_900001_answers.csv", submission_csv(week, s[4], no_update(s[4])))
+        z.writestr(f"{last}_51234_900002_answers-1.csv", submission_csv(week, s[4], lambda k: hand_work(s[4], k)))
+    kinds[s[4].id] = "Canvas zip with a corrected resubmission (answers-1.csv)"
+    put(f"{s[5].file}.csv", b"%PDF-1.4\n\x00\x01\x02 binary, not a CSV \x00\xff", s[5], "unreadable (a PDF saved as .csv)")
+    for student in s[6:]:
+        kinds[student.id] = "nothing (missing)"
+    return kinds
+
+
+def run_demo(out: Path, force: bool, console: Console) -> None:
+    from .cli import run_grade
+
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise UserError(f"{out}: not empty; use --force to replace the earlier demo")
+        if not (out / MARKER).exists() and not (out / "week" / "week.json").exists():
+            raise UserError(f"{out}: not empty and not an earlier demo; choose another --out")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / MARKER, "made by bpdrill demo\n")
+    roster = out / "roster.csv"
+    roster.write_text(ROSTER_CSV, encoding="utf-8")
+    console.rule("[bold]1. generate the week")
+    week = make_week(out / "week", roster, console)
+    console.print(f"{len(week.students)} students, each with their own problem: {out / 'week'}")
+    console.rule("[bold]2. sample submissions")
+    kinds = write_submissions(week, out / "submissions")
+    for student in week.students:
+        console.print(f"  {student.id:8} {student.name:20} {kinds.get(student.id, '')}")
+    console.rule("[bold]3. grade")
+    run = run_grade(out / "week", [out / "submissions"], out / "results", force=True, console=console)
+    console.rule("[bold]where everything is")
+    week_dir = out / "week"
+    for label, path in [
+        ("roster", roster),
+        ("week record", week_dir / "week.json"),
+        ("answer templates", week_dir / "answers"),
+        ("problem sheets (PDF)", week_dir / "sheets.pdf"),
+        ("answer keys (PDF)", week_dir / "keys.pdf"),
+        ("submissions", out / "submissions"),
+        ("gradebook", run.outdir / "grades.csv"),
+        ("every entry judged", run.outdir / "details.csv"),
+        ("feedback per student", run.outdir / "feedback"),
+        ("summary", run.outdir / "summary.txt"),
+    ]:
+        if path.exists():
+            console.print(f"  {label:22} {path}")
+    console.print(f"Grade again after a change: bpdrill grade {week_dir} {out / 'submissions'} --out {run.outdir} --force")

@@ -1,0 +1,106 @@
+"""What went wrong in a quantity a student got wrong (pure; explanation only, no credit).
+
+For each wrong quantity we recompute its step from ``generator.steps`` (the one definition of
+the chain) in two ways, with the exact inputs and with the student's own earlier values
+(error carried forward), and compare with what the student handed in:
+
+- the right formula applied to their own (wrong) inputs → "your step is right; the error comes
+  from ∂L/∂a^[2] earlier";
+- one of the step's typical mistakes (:class:`generator.steps.Mistake`) → what they probably did,
+  e.g. "the weights were not updated (W̃ = W)".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from generator.activations import ACTIVATIONS
+from generator.problem import Problem
+from generator.solver import activation_of
+from generator.steps import PlannedStep, plan, symbol_of
+
+from .judge import CORRECT, INCORRECT, EntryResult
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    problem: int
+    quantity: str
+    says: str  # one or two sentences to the student
+    kind: str  # "carried" (right step, wrong inputs), a Mistake key, or ""
+
+
+def student_values(entries: Sequence[EntryResult], problem: int) -> dict[str, np.ndarray]:
+    """The student's matrices for one problem, for quantities they gave completely as numbers."""
+    by_name: dict[str, list[EntryResult]] = {}
+    for e in entries:
+        if e.problem == problem:
+            by_name.setdefault(e.quantity, []).append(e)
+    out: dict[str, np.ndarray] = {}
+    for name, es in by_name.items():
+        if all(e.value is not None and not e.note for e in es):
+            rows, cols = max(e.row for e in es), max(e.col for e in es)
+            m = np.zeros((rows, cols))
+            for e in es:
+                m[e.row - 1, e.col - 1] = e.value
+            out[name] = m
+    return out
+
+
+def _matches(candidate: np.ndarray, submitted: np.ndarray, tol: np.ndarray) -> bool:
+    return candidate.shape == submitted.shape and bool(np.all(np.abs(candidate - submitted) <= 2 * tol + 1e-12))
+
+
+def _explain(step: PlannedStep, problem: Problem, exact: Mapping[str, np.ndarray], own: Mapping[str, np.ndarray],
+             tolerances: Mapping[str, np.ndarray]) -> tuple[str, str]:
+    act = activation_of(problem, step.layer)
+    submitted, tol = own[step.name], np.asarray(tolerances[step.name])
+    mixed = dict(exact)
+    differing = []
+    for q in step.args.values():
+        if q in own and q in tolerances and not _matches(own[q], np.asarray(exact[q]), np.asarray(tolerances[q]) / 2):
+            mixed[q] = own[q]
+            differing.append(q)
+    depth = problem.depth
+    try:
+        if differing and _matches(np.asarray(step.compute(act, mixed)), submitted, tol):
+            inputs = ", ".join(symbol_of(q, depth) for q in differing)
+            return ("carried", f"Your {step.symbol} follows correctly from your own {inputs}: the step is right, "
+                               f"the error comes from earlier (error carried forward).")
+        for m in step.step.mistakes:
+            for values in ((mixed, exact) if differing else (exact,)):
+                args = {a: values[q] for a, q in step.args.items()}
+                wrong = np.asarray(m.fn(ACTIVATIONS[act], **args))
+                if _matches(wrong, submitted, tol):
+                    return m.key, f"It looks like {m.says}. The right formula: {step.symbol} = {step.formula}."
+    except (ValueError, TypeError, FloatingPointError, KeyError):
+        pass
+    return "", f"Does not match {step.symbol} = {step.formula}."
+
+
+def diagnose(problem: Problem, number: int, entries: Sequence[EntryResult], answers: Mapping[str, np.ndarray],
+             tolerances: Mapping[str, np.ndarray]) -> list[Diagnosis]:
+    """A diagnosis for every quantity of one problem with an incorrect entry."""
+    wrong = {e.quantity for e in entries if e.problem == number and e.verdict == INCORRECT}
+    if not wrong:
+        return []
+    own = student_values(entries, number)
+    exact = dict(problem.givens())
+    exact.update(answers)
+    out = []
+    for step in plan(problem.depth, problem.loss):
+        if step.name not in wrong:
+            continue
+        if step.name not in own:
+            out.append(Diagnosis(number, step.name, "Some entries are not numbers or are ambiguous; see the table.", ""))
+            continue
+        kind, says = _explain(step, problem, exact, own, tolerances)
+        out.append(Diagnosis(number, step.name, says, kind))
+    return out
+
+
+def all_correct(entries: Sequence[EntryResult]) -> bool:
+    return all(e.verdict == CORRECT for e in entries)

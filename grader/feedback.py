@@ -1,0 +1,133 @@
+"""Stage 6b: feedback for each student — expected vs submitted for every asked quantity, in the
+seed's notation (``generator.notation``), with what went wrong (``grader.diagnose``).
+
+``feedback_html`` is pure (a result in, a self-contained HTML page out, autoescaped);
+``write_feedback`` writes ``feedback/<file>.html`` (or ``.pdf`` through weasyprint).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Sequence
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from generator import notation
+from generator.formats import fmt_number
+from generator.record import Week, write_text_atomic
+from generator.steps import plan
+
+from .judge import CORRECT, MISSING, EntryResult
+from .pipeline import StudentResult
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+VERDICT_MARK = {CORRECT: "✓", MISSING: "—"}
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    notation.register(env)
+    return env
+
+
+@lru_cache(maxsize=1)
+def stylesheet() -> str:
+    return notation.notation_css() + "\n" + (TEMPLATES / "feedback.css").read_text(encoding="utf-8")
+
+
+def _submitted_cell(e: EntryResult) -> Markup:
+    text = e.submitted if e.verdict != MISSING else "—"
+    title = e.note or e.verdict
+    return Markup('<span class="n {}" title="{}">{}</span>').format(e.verdict, title, text)
+
+
+def _quantity_rows(result: StudentResult, number: int) -> list[dict[str, Any]]:
+    sp = result.student.problems[number - 1]
+    by_name: dict[str, list[EntryResult]] = {}
+    for e in result.entries:
+        if e.problem == number:
+            by_name.setdefault(e.quantity, []).append(e)
+    says = {d.quantity: d.says for d in result.diagnoses if d.problem == number}
+    rows = []
+    for step in plan(sp.problem.depth, sp.problem.loss):
+        es = by_name.get(step.name)
+        if not es:
+            continue
+        shape = sp.answers[step.name].shape
+        grid = [[Markup("")] * shape[1] for _ in range(shape[0])]
+        for e in es:
+            grid[e.row - 1][e.col - 1] = _submitted_cell(e)
+        right = sum(e.verdict == CORRECT for e in es)
+        notes = list(dict.fromkeys(e.note for e in es if e.note))
+        rows.append({
+            "name": step.name,
+            "symbol": notation.math(step.symbol),
+            "formula": notation.math(step.formula),
+            "expected": notation.matrix(sp.answers[step.name]),
+            "submitted": notation.cells(grid),
+            "right": right,
+            "count": len(es),
+            "earned": fmt_number(sum(e.earned for e in es), 4),
+            "worth": fmt_number(sum(e.points for e in es), 4),
+            "status": "ok" if right == len(es) else ("missing" if all(e.verdict == MISSING for e in es) else "wrong"),
+            "says": says.get(step.name, ""),
+            "notes": notes,
+        })
+    return rows
+
+
+def feedback_context(week: Week, result: StudentResult) -> dict[str, Any]:
+    problems = []
+    for k, sp in enumerate(result.student.problems, start=1):
+        p = sp.problem
+        problems.append({
+            "number": k,
+            "network": "-".join(map(str, p.sizes)),
+            "activations": ", ".join(layer.activation for layer in p.layers),
+            "loss": "½‖y − a‖²" if p.loss == "mse" else "cross-entropy −Σ y_k log a_k",
+            "c": fmt_number(p.learning_rate),
+            "quantities": _quantity_rows(result, k),
+        })
+    return {
+        "title": week.title or "Backpropagation",
+        "student": result.student,
+        "result": result,
+        "points": fmt_number(result.points, 4),
+        "max_points": fmt_number(result.max_points, 4),
+        "percent": fmt_number(round(result.percent, 1), 4),
+        "problems": problems,
+        "css": Markup(stylesheet()),
+    }
+
+
+def feedback_html(week: Week, result: StudentResult) -> str:
+    return environment().get_template("feedback.html").render(**feedback_context(week, result))
+
+
+def write_feedback(week: Week, results: Sequence[StudentResult], folder: Path, kind: str = "html",
+                   progress: Any = None) -> list[Path]:
+    """Write one feedback file per student into ``folder``; returns the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    pdf = None
+    if kind == "pdf":
+        import weasyprint  # slow to import: only when asked for
+
+        pdf = weasyprint
+    for result in results:
+        html = feedback_html(week, result)
+        if pdf is None:
+            path = folder / f"{result.student.file}.html"
+            write_text_atomic(path, html)
+        else:
+            path = folder / f"{result.student.file}.pdf"
+            pdf.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(str(path))
+        written.append(path)
+        if progress is not None:
+            progress()
+    return written
+

@@ -1,0 +1,181 @@
+"""Stage 2: whose submission is it, and which of a student's files counts (pure).
+
+Order of evidence: the ``student_id`` column first; then the file name — the template's own
+name (``answers/<file>.csv``), or a roster id inside an LMS name: Canvas
+``name[_late]_<userid>_<attachmentid>_<original>[-N].csv`` (``-N``: the N-th resubmission) and
+Moodle ``Full Name_<participant>_assignsubmission_file_/<original>``. Ids compare as trimmed
+text; when Excel has eaten leading zeros (``123`` for ``00123``) a unique numeric match is
+accepted and noted. A conflict, or an id not on the roster, is reported.
+
+Several files from one student: the latest counts — the highest resubmission number, then the
+latest modification time — and the others are listed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from generator.record import Week
+
+CANVAS = re.compile(r"^(?P<person>[^_]+?)(?P<late>_late)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<original>.+)$", re.I)
+MOODLE_FOLDER = re.compile(r"^(?P<person>.+?)_(?P<participant>\d+)_assign(?:submission|feedback)_\w+?_?$", re.I)
+RESUBMISSION = re.compile(r"^(?P<stem>.*?)-(?P<n>\d{1,3})$")
+ID_COLUMN_HINTS = ("id", "sis", "login", "user", "number", "matric", "identifier")
+
+
+@dataclass(frozen=True)
+class LmsName:
+    """What a file's name (and its zip folder) says."""
+
+    kind: str  # "canvas", "moodle" or "" (a plain file)
+    original: str  # the name the student gave the file, LMS decoration removed
+    stem: str  # original without extension and without a resubmission suffix
+    resubmission: int  # N of a "-N" suffix, else 0
+    tokens: tuple[str, ...]  # id-like parts of the LMS decoration
+    person: str  # the person's name as the LMS wrote it
+    late: bool = False
+
+
+def _split_stem(original: str) -> tuple[str, int]:
+    stem = original.rsplit(".", 1)[0] if "." in original else original
+    m = RESUBMISSION.match(stem)
+    if m and m["stem"]:
+        return m["stem"], int(m["n"])
+    return stem, 0
+
+
+def lms_name(name: str, folder: str = "") -> LmsName:
+    m = MOODLE_FOLDER.match(folder)
+    if m:
+        stem, n = _split_stem(name)
+        return LmsName("moodle", name, stem, n, (m["participant"],), m["person"])
+    m = CANVAS.match(name)
+    if m:
+        stem, n = _split_stem(m["original"])
+        return LmsName("canvas", m["original"], stem, n, (m["user"], m["attachment"]), m["person"], bool(m["late"]))
+    stem, n = _split_stem(name)
+    return LmsName("", name, stem, n, (), "")
+
+
+def _norm_name(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(re.split(r"[\s_,.\-]+", text.lower())).strip()
+
+
+def _numeric(text: str) -> str | None:
+    """The id as a number without leading zeros (Excel's reading), or None if not numeric."""
+    t = text.strip()
+    if re.fullmatch(r"\d+(?:\.0+)?", t):
+        return str(int(float(t))) if len(t) < 16 else t.split(".")[0].lstrip("0") or "0"
+    return None
+
+
+@dataclass(frozen=True)
+class Match:
+    student_id: str | None
+    note: str = ""  # e.g. leading zeros restored
+
+
+class Roster:
+    """The week's students, indexed every way a submission may name them."""
+
+    def __init__(self, week: Week):
+        self.ids = {s.id: s for s in week.students}
+        self.by_file: dict[str, str] = {s.file.lower(): s.id for s in week.students}
+        self.by_number: dict[str, list[str]] = {}
+        self.by_name: dict[str, list[str]] = {}
+        self.by_column: dict[str, list[str]] = {}
+        for s in week.students:
+            n = _numeric(s.id)
+            if n is not None:
+                self.by_number.setdefault(n, []).append(s.id)
+            if s.name:
+                self.by_name.setdefault(_norm_name(s.name), []).append(s.id)
+            for col, value in s.columns.items():
+                v = str(value).strip()
+                if v and v != s.id and any(h in col.lower() for h in ID_COLUMN_HINTS):
+                    self.by_column.setdefault(v, []).append(s.id)
+
+    def match_id(self, text: str) -> Match:
+        t = text.strip()
+        if t in self.ids:
+            return Match(t)
+        n = _numeric(t)
+        if n is not None and len(self.by_number.get(n, [])) == 1:
+            found = self.by_number[n][0]
+            return Match(found, f"id {t} read as {found} (leading zeros lost, e.g. by Excel)")
+        return Match(None)
+
+    def match_token(self, token: str) -> Match:
+        m = self.match_id(token)
+        if m.student_id:
+            return m
+        ids = self.by_column.get(token.strip(), [])
+        return Match(ids[0]) if len(ids) == 1 else Match(None)
+
+    def match_person(self, person: str) -> Match:
+        ids = self.by_name.get(_norm_name(person), [])
+        return Match(ids[0], f"identified by the name {person!r} in the LMS folder") if len(ids) == 1 else Match(None)
+
+
+@dataclass(frozen=True)
+class Identity:
+    student_id: str | None
+    how: str  # "student_id column", "file name", …
+    notes: tuple[str, ...] = ()
+    conflict: bool = False
+
+
+def _from_name(roster: Roster, name: LmsName) -> tuple[Match, str]:
+    for stem in dict.fromkeys((name.stem, name.original.rsplit(".", 1)[0])):
+        sid = roster.by_file.get(stem.lower())
+        if sid:
+            return Match(sid), "file name"
+    for token in name.tokens:
+        m = roster.match_token(token)
+        if m.student_id:
+            return m, f"{name.kind} file name"
+    for token in re.split(r"[_\s\-.]+", name.stem):
+        if token and (token in roster.ids or token in roster.by_column):
+            return roster.match_token(token), "file name"
+    if name.person:
+        m = roster.match_person(name.person)
+        if m.student_id:
+            return m, f"{name.kind} participant name"
+    return Match(None), ""
+
+
+def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str]) -> Identity:
+    """Whose file this is: the student_id column first, then the file name."""
+    notes: list[str] = []
+    from_column: Match = Match(None)
+    if len(ids_in_file) > 1:
+        notes.append(f"rows name several students ({', '.join(ids_in_file[:4])}); the file name decides")
+    elif ids_in_file:
+        from_column = roster.match_id(ids_in_file[0])
+        if from_column.student_id is None:
+            notes.append(f"student_id {ids_in_file[0]!r} is not on the roster")
+    from_name, how_name = _from_name(roster, name)
+    if from_column.student_id:
+        if from_column.note:
+            notes.append(from_column.note)
+        conflict = bool(from_name.student_id and from_name.student_id != from_column.student_id)
+        if conflict:
+            notes.append(f"conflict: the student_id column says {from_column.student_id}, "
+                         f"the {how_name} says {from_name.student_id}; the column counts")
+        return Identity(from_column.student_id, "student_id column", tuple(notes), conflict)
+    if from_name.student_id:
+        if from_name.note:
+            notes.append(from_name.note)
+        return Identity(from_name.student_id, how_name, tuple(notes), len(ids_in_file) > 1)
+    return Identity(None, "", tuple(notes) or ("neither a student_id column nor the file name names a student on the roster",))
+
+
+def latest_first(candidates: Iterable[tuple[LmsName, float, str]]) -> list[int]:
+    """Indices of (name, mtime, source) sorted latest first: resubmission number, then time."""
+    items = list(candidates)
+    return sorted(range(len(items)), key=lambda i: (items[i][0].resubmission, items[i][1], items[i][2]), reverse=True)

@@ -1,0 +1,244 @@
+"""Stage 3: read the rows of one submitted CSV, whatever program wrote it (pure: bytes in).
+
+- decoding: UTF-8 with or without BOM, UTF-16 (Excel's "Unicode text", with or without BOM),
+  cp1252 (older Excel on Windows); a binary file is refused with a reason;
+- line ends: LF, CRLF, old Mac CR; blank lines skipped; Excel's ``sep=;`` line understood;
+- delimiter: comma, semicolon or tab, from the header line (the one naming ``quantity``);
+- columns by their header names, in any order; extra columns ignored; rows in any order;
+- numbers: ``1.2e-3``, decimal commas (``-0,1103``), Unicode minus, spaces inside; with a
+  comma delimiter an unquoted decimal comma splits the value in two — read back when the row
+  is unambiguous (the value is the last column and exactly one field too many), reported
+  otherwise.
+
+The result is a :class:`ParsedFile`: the rows read, and notes about anything odd, with line
+numbers. Nothing here knows the week; matching rows to asked entries is the judge's stage.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass
+
+DELIMITERS = (",", ";", "\t")
+MAX_NOTES = 20
+
+# header names as students, Excel and LMSs write them → our column
+ALIASES = {
+    "student_id": "student_id", "studentid": "student_id", "student": "student_id", "id": "student_id",
+    "student_number": "student_id", "matriculation": "student_id",
+    "problem": "problem", "problem_no": "problem", "exercise": "problem",
+    "quantity": "quantity",
+    "row": "row", "i": "row",
+    "col": "col", "column": "col", "j": "col",
+    "value": "value", "answer": "value", "result": "value",
+}
+REQUIRED = ("quantity", "row", "col", "value")
+
+_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2012": "-", "\ufe63": "-", "\uff0d": "-"})
+_SPACES = re.compile(r"[\s\u00a0\u2009\u202f\u2007]+")
+_INT = re.compile(r"^[+-]?\d+(?:\.0*)?$")
+
+
+class ParseError(ValueError):
+    """The whole file cannot be read as a submission; the message says why."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One submitted value: the text as written and the number read from it (None: not a number)."""
+
+    text: str
+    value: float | None
+    line: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    student_id: str
+    problem: int | None  # None: no problem column (a single-problem week)
+    quantity: str
+    row: int
+    col: int
+    cell: Cell
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    rows: tuple[Row, ...]
+    encoding: str
+    delimiter: str
+    notes: tuple[str, ...]
+
+    @property
+    def student_ids(self) -> tuple[str, ...]:
+        """The distinct non-empty ``student_id`` values, in order of appearance."""
+        return tuple(dict.fromkeys(r.student_id for r in self.rows if r.student_id))
+
+
+# ---- decoding ----
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Bytes → (text, encoding). ParseError for a binary or empty file."""
+    if not data.strip(b" \t\r\n\x00"):
+        raise ParseError("empty file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _strict(data[3:], "utf-8"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _strict(data, "utf-16"), "utf-16"
+    head = data[:4096]
+    if head.count(b"\x00") > len(head) // 4:  # UTF-16 without a BOM: every other byte is 0
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        enc = "utf-16-le" if odd > even else "utf-16-be"
+        return _strict(data, enc), enc
+    if b"\x00" in head:
+        raise ParseError("binary file, not a CSV text file")
+    try:
+        text = data.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        encoding = "cp1252"
+    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\r\n")
+    if controls > 8:
+        raise ParseError("binary file, not a CSV text file")
+    return text, encoding
+
+
+def _strict(data: bytes, encoding: str) -> str:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        raise ParseError(f"not valid {encoding.upper()} text") from None
+    return text.lstrip("\ufeff")
+
+
+# ---- numbers ----
+
+def parse_number(text: str, decimal_comma: bool) -> tuple[float | None, str]:
+    """A number as a student wrote it → (value, note). Blank → (None, ""); not a number → (None, why)."""
+    t = _SPACES.sub("", text.translate(_MINUS)).strip().strip('"')
+    if not t:
+        return None, ""
+    if "," in t:
+        if "." in t and t.rfind(",") > t.rfind("."):  # 1.234,5 (European thousands)
+            t = t.replace(".", "").replace(",", ".")
+        elif "." in t:  # 1,234.5
+            t = t.replace(",", "")
+        elif t.count(",") == 1 and decimal_comma:
+            t = t.replace(",", ".")
+        else:
+            return None, f"{text.strip()!r} is not a number"
+    try:
+        v = float(t)
+    except ValueError:
+        return None, f"{text.strip()!r} is not a number"
+    if not math.isfinite(v):
+        return None, f"{text.strip()!r} is not a finite number"
+    return v, ""
+
+
+def _int(text: str) -> int | None:
+    t = text.strip().strip('"')
+    if not _INT.match(t):
+        return None
+    return int(float(t))
+
+
+# ---- rows ----
+
+def _key(header: str) -> str:
+    k = re.sub(r"[\s\-]+", "_", header.strip().strip('"').strip("\ufeff").lower())
+    return ALIASES.get(k, "")
+
+
+def _find_header(lines: list[str]) -> tuple[int, str, list[str]]:
+    """(index of the header line, delimiter, header fields)."""
+    hint = ""
+    for i, line in enumerate(lines[:50]):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        m = re.fullmatch(r'"?sep=(.)"?', stripped, flags=re.I)
+        if m:
+            hint = m.group(1)
+            continue
+        if "quantity" not in stripped.lower():
+            continue
+        candidates = [hint] if hint else []
+        candidates += sorted(DELIMITERS, key=lambda d: -stripped.count(d))
+        for d in candidates:
+            fields = next(csv.reader([stripped], delimiter=d))
+            keys = {_key(f) for f in fields}
+            if all(r in keys for r in REQUIRED):
+                return i, d, fields
+        raise ParseError(f"line {i + 1}: header must name the columns {', '.join(REQUIRED)}")
+    raise ParseError("no header line naming the columns (expected student_id,problem,quantity,row,col,value)")
+
+
+def parse_submission(data: bytes) -> ParsedFile:
+    """Read a submission's rows. ParseError when the file as a whole is not a submission."""
+    text, encoding = decode(data)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    start, delim, header = _find_header(lines)
+    columns: dict[str, int] = {}
+    for idx, name in enumerate(header):
+        key = _key(name)
+        if key and key not in columns:
+            columns[key] = idx
+    width = len(header)
+    value_last = columns["value"] == width - 1
+    decimal_comma = delim != ","
+    rows: list[Row] = []
+    notes: list[str] = []
+
+    def note(msg: str) -> None:
+        if len(notes) < MAX_NOTES:
+            notes.append(msg)
+        elif len(notes) == MAX_NOTES:
+            notes.append("… (more notes left out)")
+
+    for offset, fields in enumerate(csv.reader(lines[start + 1:], delimiter=delim)):
+        line = start + 2 + offset
+        if not any(f.strip() for f in fields):
+            continue
+        comma_value = False
+        if len(fields) > width:
+            extra = fields[width:]
+            if not any(f.strip() for f in extra):
+                fields = fields[:width]  # trailing empty cells (Excel)
+            elif delim == "," and value_last and len(extra) == 1 and re.fullmatch(r"\s*\d+(?:[eE][+-]?\d+)?\s*", extra[0]) \
+                    and re.fullmatch(r"\s*[+\-\u2212]?\s*\d+\s*", fields[width - 1]):
+                fields = fields[: width - 1] + [f"{fields[width - 1].strip()}.{extra[0].strip()}"]
+                comma_value = True
+            else:
+                note(f"line {line}: more fields than the header; a decimal comma cannot be told from the "
+                     "delimiter here (quote the value or use a decimal point)")
+                fields = fields[:width]
+                fields[columns["value"]] = "?" + ",".join([fields[columns["value"]]] + extra)
+        fields = fields + [""] * (width - len(fields))
+        get = lambda col: fields[columns[col]] if col in columns else ""  # noqa: E731
+        quantity = get("quantity").strip().strip('"')
+        r, c = _int(get("row")), _int(get("col"))
+        problem = _int(get("problem")) if "problem" in columns else None
+        if not quantity or r is None or c is None or ("problem" in columns and problem is None):
+            bad = [n for n, v in (("quantity", quantity or None), ("row", r), ("col", c)) if v is None]
+            if "problem" in columns and problem is None:
+                bad.insert(0, "problem")
+            note(f"line {line}: row skipped ({', '.join(bad)} not readable)")
+            continue
+        raw = get("value")
+        if raw.startswith("?"):
+            rows.append(Row(line, get("student_id").strip().strip('"'), problem, quantity, r, c,
+                            Cell(raw[1:], None, line, "decimal comma and delimiter cannot be told apart")))
+            continue
+        value, why = parse_number(raw, decimal_comma or comma_value)
+        if value is None and not why:
+            continue  # left blank: not answered
+        rows.append(Row(line, get("student_id").strip().strip('"'), problem, quantity, r, c, Cell(raw.strip(), value, line, why)))
+    return ParsedFile(tuple(rows), encoding, delim, tuple(notes))
