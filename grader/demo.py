@@ -117,22 +117,33 @@ def call_generate(generate_week: Callable, folder: Path, roster: Path, console: 
     return read_week(folder)
 
 
-def write_fallback_week(folder: Path, roster_csv: str) -> None:
-    """A week built straight from the sampler and the record's dataclasses (no generate command)."""
-    from generator.record import StudentProblem, write_week
+def build_week(students: list[tuple[str, str]], seed: str = SEED, problems: list | None = None,
+               title: str = TITLE, columns: list[dict] | None = None) -> Week:
+    """A week built straight from the sampler (or fixed ``problems``) and the record's dataclasses.
+
+    Used by the demo while ``generate`` is not available, and by tests that need a week fast.
+    """
+    from generator.record import StudentProblem
     from generator.sampler import SampleOptions, sample_solution
+    from generator.solver import solve
     from generator.steps import DEFAULT_ASKED
     from generator.tolerance import entry_tolerances
 
-    students = []
-    for row in csv.DictReader(io.StringIO(roster_csv)):
-        sid = row["SIS User ID"].strip()
-        rng = np.random.default_rng(int.from_bytes(hashlib.sha256(f"{SEED}/{sid}".encode()).digest()[:8], "little"))
-        sol = sample_solution(rng, SampleOptions())
-        sp = StudentProblem(sol.problem, dict(sol.values), entry_tolerances(sol))
-        students.append(Student(sid, row["Student"], sid, sid[-3:], dict(row), (sp,)))
-    week = Week(TITLE, SEED, DEFAULT_ASKED, {"layers": [2, 2, 2]}, {"source": "roster.csv", "id_column": "SIS User ID"},
-                tuple(students))
+    out = []
+    for n, (sid, name) in enumerate(students):
+        rng = np.random.default_rng(int.from_bytes(hashlib.sha256(f"{seed}/{sid}".encode()).digest()[:8], "little"))
+        sols = [solve(p) for p in problems] if problems else [sample_solution(rng, SampleOptions())]
+        sps = tuple(StudentProblem(sol.problem, dict(sol.values), entry_tolerances(sol)) for sol in sols)
+        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in sid) or f"student{n}"
+        out.append(Student(sid, name, safe, f"{n:03d}", dict(columns[n]) if columns else {}, sps))
+    return Week(title, seed, DEFAULT_ASKED, {"layers": [2, 2, 2]}, {"id_column": "id"}, tuple(out))
+
+
+def write_fallback_week(folder: Path, roster_csv: str) -> None:
+    from generator.record import write_week
+
+    rows = list(csv.DictReader(io.StringIO(roster_csv)))
+    week = build_week([(r["SIS User ID"].strip(), r["Student"]) for r in rows], columns=rows)
     write_week(folder, week)
 
 

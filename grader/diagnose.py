@@ -20,7 +20,7 @@ import numpy as np
 from generator.activations import ACTIVATIONS
 from generator.problem import Problem
 from generator.solver import activation_of
-from generator.steps import PlannedStep, plan, symbol_of
+from generator.steps import PlannedStep, plan
 
 from .judge import CORRECT, INCORRECT, EntryResult
 
@@ -29,8 +29,9 @@ from .judge import CORRECT, INCORRECT, EntryResult
 class Diagnosis:
     problem: int
     quantity: str
-    says: str  # one or two sentences to the student
+    says: str  # one or two sentences to the student (prose; symbols are in ``inputs``)
     kind: str  # "carried" (right step, wrong inputs), a Mistake key, or ""
+    inputs: tuple[str, ...] = ()  # "carried": the student's own wrong inputs it follows from
 
 
 def student_values(entries: Sequence[EntryResult], problem: int) -> dict[str, np.ndarray]:
@@ -55,7 +56,7 @@ def _matches(candidate: np.ndarray, submitted: np.ndarray, tol: np.ndarray) -> b
 
 
 def _explain(step: PlannedStep, problem: Problem, exact: Mapping[str, np.ndarray], own: Mapping[str, np.ndarray],
-             tolerances: Mapping[str, np.ndarray]) -> tuple[str, str]:
+             tolerances: Mapping[str, np.ndarray]) -> tuple[str, str, tuple[str, ...]]:
     act = activation_of(problem, step.layer)
     submitted, tol = own[step.name], np.asarray(tolerances[step.name])
     mixed = dict(exact)
@@ -64,21 +65,19 @@ def _explain(step: PlannedStep, problem: Problem, exact: Mapping[str, np.ndarray
         if q in own and q in tolerances and not _matches(own[q], np.asarray(exact[q]), np.asarray(tolerances[q]) / 2):
             mixed[q] = own[q]
             differing.append(q)
-    depth = problem.depth
     try:
         if differing and _matches(np.asarray(step.compute(act, mixed)), submitted, tol):
-            inputs = ", ".join(symbol_of(q, depth) for q in differing)
-            return ("carried", f"Your {step.symbol} follows correctly from your own {inputs}: the step is right, "
-                               f"the error comes from earlier (error carried forward).")
+            return ("carried", "It follows correctly from your own earlier values: the step itself is right, "
+                               "the error comes from earlier (error carried forward).", tuple(differing))
         for m in step.step.mistakes:
             for values in ((mixed, exact) if differing else (exact,)):
                 args = {a: values[q] for a, q in step.args.items()}
                 wrong = np.asarray(m.fn(ACTIVATIONS[act], **args))
                 if _matches(wrong, submitted, tol):
-                    return m.key, f"It looks like {m.says}. The right formula: {step.symbol} = {step.formula}."
+                    return m.key, f"It looks like {m.says}.", ()
     except (ValueError, TypeError, FloatingPointError, KeyError):
         pass
-    return "", f"Does not match {step.symbol} = {step.formula}."
+    return "", "", ()
 
 
 def diagnose(problem: Problem, number: int, entries: Sequence[EntryResult], answers: Mapping[str, np.ndarray],
@@ -97,8 +96,8 @@ def diagnose(problem: Problem, number: int, entries: Sequence[EntryResult], answ
         if step.name not in own:
             out.append(Diagnosis(number, step.name, "Some entries are not numbers or are ambiguous; see the table.", ""))
             continue
-        kind, says = _explain(step, problem, exact, own, tolerances)
-        out.append(Diagnosis(number, step.name, says, kind))
+        kind, says, inputs = _explain(step, problem, exact, own, tolerances)
+        out.append(Diagnosis(number, step.name, says, kind, inputs))
     return out
 
 

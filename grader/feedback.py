@@ -12,18 +12,19 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from generator import notation
 from generator.formats import fmt_number
 from generator.record import Week, write_text_atomic
 from generator.steps import plan
 
+from .diagnose import Diagnosis
 from .judge import CORRECT, MISSING, EntryResult
 from .pipeline import StudentResult
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-VERDICT_MARK = {CORRECT: "✓", MISSING: "—"}
+SHOWN_CHARS = 12  # a submitted number longer than this is cut in the table (in full on hover)
 
 
 @lru_cache(maxsize=1)
@@ -41,8 +42,16 @@ def stylesheet() -> str:
 
 def _submitted_cell(e: EntryResult) -> Markup:
     text = e.submitted if e.verdict != MISSING else "—"
-    title = e.note or e.verdict
-    return Markup('<span class="n {}" title="{}">{}</span>').format(e.verdict, title, text)
+    shown = text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+    title = f"{text}: {e.note or e.verdict}" if e.verdict != MISSING else "not handed in"
+    return Markup('<span class="n {}" title="{}">{}</span>').format(e.verdict, title, shown)
+
+
+def _diagnosis_html(d: Diagnosis, depth: int) -> Markup:
+    if not d.inputs:
+        return Markup(escape(d.says))
+    inputs = Markup(", ").join(notation.sym(q, depth) for q in d.inputs)
+    return Markup("{} (your {})").format(d.says, inputs)
 
 
 def _quantity_rows(result: StudentResult, number: int) -> list[dict[str, Any]]:
@@ -51,7 +60,7 @@ def _quantity_rows(result: StudentResult, number: int) -> list[dict[str, Any]]:
     for e in result.entries:
         if e.problem == number:
             by_name.setdefault(e.quantity, []).append(e)
-    says = {d.quantity: d.says for d in result.diagnoses if d.problem == number}
+    says = {d.quantity: _diagnosis_html(d, sp.problem.depth) for d in result.diagnoses if d.problem == number}
     rows = []
     for step in plan(sp.problem.depth, sp.problem.loss):
         es = by_name.get(step.name)

@@ -172,6 +172,9 @@ def grade_student(week: Week, student: Student, candidates: Sequence[tuple[ReadF
         flags.append("duplicate-entries")
     if not cells:
         messages.insert(0, "no answers found in the file")
+    unread = [c for cs in cells.values() for c in cs if c.value is None]
+    if unread:
+        messages.insert(0, f"{len(unread)} value(s) are not numbers (line {unread[0].line}: {unread[0].text[:40]!r})")
     diagnoses: list[Diagnosis] = []
     for k, sp in enumerate(student.problems, start=1):
         diagnoses += diagnose(sp.problem, k, entries, sp.answers, sp.tolerances)

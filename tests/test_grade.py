@@ -1,0 +1,236 @@
+"""bpdrill grade end to end on small hand-built weeks: what real submissions look like, what the
+gradebook says, and what must never happen (lost students, tracebacks, formula cells)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import invoke
+from test_tolerance import SEED_PRINTED
+
+from generator.record import write_week
+from generator.tolerance import visible_update
+from grader.demo import build_week, exact_values, hand_work, no_update, submission_csv
+
+STUDENTS = [("00123", "Ada Lovelace"), ("s2", "Bob"), ("00777", "Cy")]
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def grades(out: Path) -> dict[str, dict[str, str]]:
+    return {r["student_id"]: r for r in read_csv(out / "grades.csv")}
+
+
+@pytest.fixture
+def week(tmp_path):
+    w = build_week(STUDENTS, seed="test-week")
+    write_week(tmp_path / "week", w)
+    return w
+
+
+def run(runner, tmp_path, *subs, extra=()):
+    result = invoke(runner, "grade", tmp_path / "week", *subs, "--out", tmp_path / "out", "--force", *extra)
+    assert result.exit_code == 0, result.output
+    return grades(tmp_path / "out")
+
+
+def put(folder: Path, name: str, content: str | bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+def test_seed_printed_numbers_score_full_marks(runner, tmp_path, seed_mse):
+    write_week(tmp_path / "week", build_week([("s1", "Seed")], problems=[seed_mse]))
+    lines = ["student_id,problem,quantity,row,col,value"]
+    for name, m in SEED_PRINTED.items():
+        for (i, j), v in np.ndenumerate(np.array(m, dtype=float)):
+            lines.append(f"s1,1,{name},{i + 1},{j + 1},{float(v)!r}")
+    put(tmp_path / "subs", "s1.csv", "\n".join(lines) + "\n")
+    g = run(runner, tmp_path, tmp_path / "subs")
+    assert g["s1"]["percent"] == "100", g["s1"]
+
+
+def test_exact_rounded_and_locale_variants_score_full_marks(runner, tmp_path, week):
+    ada, bob, cy = week.students
+    subs = tmp_path / "subs"
+    put(subs, "00123.csv", submission_csv(week, ada, exact_values(ada)))
+    # hand work at 4 s.f., written by a European Excel: semicolons, decimal commas, CRLF, cp1252, sep= line
+    euro = submission_csv(week, bob, lambda k: hand_work(bob, k), delimiter=";", decimal_comma=True)
+    put(subs, "s2.csv", ("sep=;\r\n" + euro).encode("cp1252"))
+    # Excel "Unicode text": UTF-16 with BOM, tabs, Unicode minus, old Mac CR line ends, rows reversed
+    text = submission_csv(week, cy, lambda k: hand_work(cy, k), delimiter="\t")
+    head, *rows = text.strip().split("\n")
+    text = "\r".join([head] + rows[::-1]).replace("-", "\u2212")
+    put(subs, "00777.csv", text.encode("utf-16"))
+    g = run(runner, tmp_path, subs)
+    assert {k: v["percent"] for k, v in g.items()} == {"00123": "100", "s2": "100", "00777": "100"}
+    assert {v["status"] for v in g.values()} == {"graded"}
+
+
+def test_unquoted_decimal_commas_with_comma_delimiter(runner, tmp_path, week):
+    ada = week.students[0]
+    text = submission_csv(week, ada, lambda k: hand_work(ada, k))
+    lines = text.strip().split("\n")
+    # 0.1234 → 0,1234 unquoted: one field too many, the value last — unambiguous
+    fixed = [lines[0]] + [ln.rsplit(",", 1)[0] + "," + ln.rsplit(",", 1)[1].replace(".", ",") for ln in lines[1:]]
+    put(tmp_path / "subs", "00123.csv", "\n".join(fixed) + "\n")
+    g = run(runner, tmp_path, tmp_path / "subs")
+    assert g["00123"]["percent"] == "100"
+
+
+def test_no_weight_update_loses_exactly_the_visible_updates(runner, tmp_path, week):
+    ada = week.students[0]
+    put(tmp_path / "subs", "00123.csv", submission_csv(week, ada, no_update(ada)))
+    g = run(runner, tmp_path, tmp_path / "subs")
+    details = read_csv(tmp_path / "out" / "details.csv")
+    wrong = {(d["quantity"], int(d["row"]), int(d["col"])) for d in details if d["student_id"] == "00123" and d["verdict"] != "correct"}
+    sp = ada.problems[0]
+    expected = set()
+    for l, layer in enumerate(sp.problem.layers, start=1):
+        vis = visible_update(layer.W, sp.answers[f"W{l}_new"])
+        expected |= {(f"W{l}_new", i + 1, j + 1) for (i, j), v in np.ndenumerate(vis) if v}
+    assert wrong == expected and expected
+    assert float(g["00123"]["percent"]) < 100
+    html = (tmp_path / "out" / "feedback" / f"{ada.file}.html").read_text(encoding="utf-8")
+    assert "weights were not updated" in html
+
+
+def test_every_roster_student_gets_a_row(runner, tmp_path, week):
+    ada = week.students[0]
+    subs = tmp_path / "subs"
+    put(subs, "00123.csv", submission_csv(week, ada, exact_values(ada)))
+    put(subs, "s2.csv", b"\x00\x01\x02\xff binary junk \x00")
+    put(subs, "stranger.csv", "student_id,problem,quantity,row,col,value\nzz9,1,net1,1,1,0.5\n")
+    g = run(runner, tmp_path, subs)
+    assert list(g) == ["00123", "s2", "00777"]
+    assert (g["s2"]["status"], g["00777"]["status"]) == ("unreadable", "missing")
+    assert "binary" in g["s2"]["message"]
+    assert g["00777"]["points"] == "0" and float(g["00777"]["max_points"]) > 0
+    summary = (tmp_path / "out" / "summary.txt").read_text(encoding="utf-8")
+    assert "stranger.csv" in summary
+
+
+def test_duplicates_unknown_rows_and_blank_values(runner, tmp_path, week):
+    ada = week.students[0]
+    text = submission_csv(week, ada, exact_values(ada))
+    lines = text.strip().split("\n")
+    first = lines[1].rsplit(",", 1)[0]
+    lines.append(first + ",12345")  # the same entry again with another value: ambiguous
+    lines.append(lines[2])  # the same entry again with the same value: harmless
+    lines.append("00123,1,loss,1,1,0.3")  # not asked
+    lines.append("00123,1,net1,9,9,0.3")  # no such entry
+    lines.append("")
+    put(tmp_path / "subs", "00123.csv", "\n".join(lines) + "\n\n")
+    g = run(runner, tmp_path, tmp_path / "subs")
+    details = [d for d in read_csv(tmp_path / "out" / "details.csv") if d["student_id"] == "00123"]
+    bad = [d for d in details if d["verdict"] != "correct"]
+    assert len(bad) == 1 and "different values" in bad[0]["note"]
+    assert "duplicate-entries" in g["00123"]["flags"]
+    assert "not asked, ignored: loss" in g["00123"]["message"]
+    assert "no entry (9,9)" in g["00123"]["message"]
+
+
+def test_identification_by_file_name_leading_zeros_and_latest(runner, tmp_path, week):
+    ada, bob, cy = week.students
+    subs = tmp_path / "subs"
+    # no student_id column: the template's file name decides
+    put(subs, "s2.csv", "problem,quantity,row,col,value\n" + "\n".join(
+        ln.split(",", 1)[1] for ln in submission_csv(week, bob, exact_values(bob)).strip().split("\n")[1:]) + "\n")
+    # Excel ate the leading zeros of 00777
+    put(subs, "mine.csv", submission_csv(week, cy, exact_values(cy), student_id="777"))
+    # Canvas: a first try and a corrected resubmission (-1) of Ada's
+    put(subs, "lovelace_111_222_answers.csv", submission_csv(week, ada, no_update(ada)))
+    put(subs, "lovelace_111_223_answers-1.csv", submission_csv(week, ada, exact_values(ada)))
+    g = run(runner, tmp_path, subs)
+    assert g["s2"]["percent"] == "100"
+    assert g["00777"]["percent"] == "100" and "leading-zeros" in g["00777"]["flags"]
+    assert g["00123"]["percent"] == "100" and "several-files" in g["00123"]["flags"]
+    assert g["00123"]["files"].split(";")[0].endswith("answers-1.csv")
+
+
+def test_id_conflict_is_reported(runner, tmp_path, week):
+    ada, bob, _ = week.students
+    put(tmp_path / "subs", "s2.csv", submission_csv(week, ada, exact_values(ada)))  # Ada's rows in Bob's file
+    g = run(runner, tmp_path, tmp_path / "subs")
+    assert g["00123"]["status"] == "graded" and "id-conflict" in g["00123"]["flags"]
+    assert "conflict" in g["00123"]["message"]
+    assert g["s2"]["status"] == "missing"
+
+
+def test_outdir_with_results_is_refused_then_kept_with_force(runner, tmp_path, week):
+    ada = week.students[0]
+    put(tmp_path / "subs", "00123.csv", submission_csv(week, ada, no_update(ada)))
+    run(runner, tmp_path, tmp_path / "subs")
+    before = (tmp_path / "out" / "grades.csv").read_text(encoding="utf-8")
+    refused = invoke(runner, "grade", tmp_path / "week", tmp_path / "subs", "--out", tmp_path / "out")
+    assert refused.exit_code == 2 and "--force" in refused.stderr
+    assert (tmp_path / "out" / "grades.csv").read_text(encoding="utf-8") == before
+    put(tmp_path / "subs", "00123.csv", submission_csv(week, ada, exact_values(ada)))
+    again = invoke(runner, "grade", tmp_path / "week", tmp_path / "subs", "--out", tmp_path / "out", "--force")
+    assert again.exit_code == 0
+    previous = list((tmp_path / "out").glob("previous-*"))
+    assert len(previous) == 1 and (previous[0] / "grades.csv").read_text(encoding="utf-8") == before
+    assert "grades changed for 1 student" in again.output and "00123" in again.output
+
+
+def test_not_a_week_folder_and_unwritable_outdir(runner, tmp_path):
+    r = invoke(runner, "grade", tmp_path, tmp_path, "--out", tmp_path / "out")
+    assert r.exit_code == 2 and "not a week" in r.stderr
+    write_week(tmp_path / "week", build_week(STUDENTS[:1]))
+    blocker = put(tmp_path, "file", "x")
+    r = invoke(runner, "grade", tmp_path / "week", tmp_path, "--out", blocker)
+    assert r.exit_code == 2 and "not a folder" in r.stderr
+
+
+def test_formula_cells_neutralized_and_html_escaped(runner, tmp_path):
+    evil = "=HYPERLINK(\"http://x\",\"y\")"
+    w = build_week([("00123", evil), ("-5", "@SUM(A1)")], seed="t")
+    write_week(tmp_path / "week", w)
+    ada = w.students[0]
+    text = submission_csv(w, ada, exact_values(ada))
+    text = text.replace(text.strip().split("\n")[1].rsplit(",", 1)[1], "<script>alert(1)</script>", 1)
+    put(tmp_path / "subs", "00123.csv", text)
+    g = run(runner, tmp_path, tmp_path / "subs")
+    raw = (tmp_path / "out" / "grades.csv").read_text(encoding="utf-8")
+    for row in csv.reader(io.StringIO(raw)):
+        for cell in row:
+            assert not cell.startswith(("=", "+", "@")) and not (cell.startswith("-") and cell != "-5"), cell
+    assert g["00123"]["name"] == "'" + evil
+    html = (tmp_path / "out" / "feedback" / f"{ada.file}.html").read_text(encoding="utf-8")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_config_tolerance_modes_and_points(runner, tmp_path, week):
+    ada = week.students[0]
+    put(tmp_path / "subs", "00123.csv", submission_csv(week, ada, lambda k: hand_work(ada, k, 2)))
+    cfg = put(tmp_path, "grade.toml", '[tolerance]\nnet = { mode = "sigfig", n = 2 }\n[points]\ndefault = 0\nnet1 = 2\n')
+    g = run(runner, tmp_path, tmp_path / "subs", extra=("--config", cfg))
+    assert g["00123"]["max_points"] == "2" and g["00123"]["points"] == "2"
+    bad = put(tmp_path, "bad.toml", '[tolerance]\nnet = { mode = "fuzzy" }\n')
+    r = invoke(runner, "grade", tmp_path / "week", tmp_path / "subs", "--out", tmp_path / "o2", "--config", bad)
+    assert r.exit_code == 2 and "tolerance.net" in r.stderr
+
+
+def test_wrong_input_carried_forward_is_explained(runner, tmp_path, week):
+    ada = week.students[0]
+    sp = ada.problems[0]
+
+    def values(k):
+        out = dict(sp.answers)
+        out["dL_da2"] = -np.asarray(sp.answers["dL_da2"])  # the sign mistake …
+        out["delta2"] = out["dL_da2"] * (np.asarray(sp.answers["delta2"]) / np.asarray(sp.answers["dL_da2"]))  # … carried on
+        return out
+
+    put(tmp_path / "subs", "00123.csv", submission_csv(week, ada, values))
+    run(runner, tmp_path, tmp_path / "subs")
+    html = (tmp_path / "out" / "feedback" / f"{ada.file}.html").read_text(encoding="utf-8")
+    assert "sign is reversed" in html and "error carried forward" in html
