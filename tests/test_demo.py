@@ -1,0 +1,26 @@
+"""bpdrill demo (what `make demo` runs): the whole week on built-in data."""
+
+from __future__ import annotations
+
+from conftest import invoke
+from test_grade import grades
+
+
+def test_demo_runs_end_to_end_and_refuses_to_clobber(runner, tmp_path):
+    out = tmp_path / "demo"
+    r = invoke(runner, "demo", "--out", out, "--force")
+    assert r.exit_code == 0, r.output
+    g = grades(out / "results")
+    statuses = [v["status"] for v in g.values()]
+    assert statuses.count("graded") >= 4 and "missing" in statuses and "unreadable" in statuses
+    percents = sorted(float(v["percent"]) for v in g.values() if v["status"] == "graded")
+    assert percents[-1] == 100 and percents[0] < 100  # perfect ones and the typical mistake
+    assert any("leading-zeros" in v["flags"] for v in g.values())
+    assert len(list((out / "results" / "feedback").glob("*.html"))) == len(g)
+    assert "where everything is" in r.output
+    again = invoke(runner, "demo", "--out", out)
+    assert again.exit_code == 2 and "--force" in again.stderr
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "precious.txt").write_text("keep")
+    refused = invoke(runner, "demo", "--out", tmp_path / "other", "--force")
+    assert refused.exit_code == 2 and (tmp_path / "other" / "precious.txt").exists()
