@@ -67,7 +67,7 @@ def _convert(text: str) -> str:
         elif m["ident"]:
             ident = m["ident"]
             if ident.endswith("\u0303"):
-                out.append(f'<var class="tilde">{ident[0]}</var>')
+                out.append(f'<span class="acc"><span class="tl">~</span><var>{ident[0]}</var></span>')
             else:
                 out.append(f"<var>{ident}</var>")
         elif m["word"]:
@@ -102,17 +102,18 @@ def num(v: Any, digits: int = 8) -> Markup:
     return Markup(f'<span class="n">{number(v, digits)}</span>')
 
 
-def _bracketed(cells: list[list[str]], cls: str, label: str = "") -> str:
-    """Rows of HTML cells inside brackets drawn by CSS borders on the outer columns."""
-    n = len(cells)
+def _bracketed(cells: list[list[str]], cls: str, label: str = "", widths: list[float] | None = None) -> str:
+    """Rows of HTML cells inside brackets (CSS borders), row by row, without a table (fast to lay out).
+
+    ``widths`` (in ``ch``) gives each column a fixed width so that columns line up across rows.
+    """
     aria = f' aria-label="{escape(label)}"' if label else ""
-    rows = []
-    for i, row in enumerate(cells):
-        tds = "".join(f"<td>{c}</td>" for c in row)
-        if i == 0:
-            tds = f'<td class="lb" rowspan="{n}"></td>{tds}<td class="rb" rowspan="{n}"></td>'
-        rows.append(f"<tr>{tds}</tr>")
-    return f'<table class="mat {cls}"{aria}>{"".join(rows)}</table>'
+    style = [f' style="width:{w:g}ch"' if w else "" for w in (widths or [0] * len(cells[0]))]
+    rows = "".join(
+        '<span class="r" role="row">' + "".join(f'<span class="c"{st} role="cell">{c}</span>' for c, st in zip(row, style)) + "</span>"
+        for row in cells
+    )
+    return f'<span class="mat {cls}" role="table"{aria}>{rows}</span>'
 
 
 def matrix(m: Any, digits: int = 8, label: str = "") -> Markup:
@@ -123,8 +124,9 @@ def matrix(m: Any, digits: int = 8, label: str = "") -> Markup:
     a = np.atleast_2d(np.asarray(m, dtype=float))
     if a.shape == (1, 1):
         return num(a[0, 0], digits)
-    cells = [[f'<span class="n">{number(v, digits)}</span>' for v in row] for row in a]
-    return Markup(_bracketed(cells, "num", label))
+    cells = [[number(v, digits) for v in row] for row in a]
+    widths = [max(len(row[j]) for row in cells) + 0.6 for j in range(a.shape[1])]
+    return Markup(_bracketed(cells, "num", label, widths))
 
 
 def cells(rows: Iterable[Iterable[str]], label: str = "") -> Markup:

@@ -1,0 +1,361 @@
+"""Sheets and answer keys: the week's record → HTML (jinja2) → PDF (weasyprint).
+
+Pure part: :func:`sheet_html`, :func:`key_html`, :func:`compact_html` build self-contained
+HTML (inline CSS and SVG) from the record; the key's steps come from
+:func:`generator.steps.plan`, never from a second copy of the chain.
+
+Edge: :func:`render_week` writes every student's ``sheets/<file>.pdf|.html`` and
+``keys/<file>.pdf|.html`` with a pool of processes (one weasyprint font configuration and
+one template environment per process), then :func:`combine` assembles ``sheets.pdf``,
+``keys.pdf`` (pypdf, from the per-student PDFs, each student from an odd page) and renders
+``keys-compact.pdf``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from . import notation as nt
+from .activations import ACTIVATIONS
+from .drawing import layout
+from .problem import Problem
+from .record import Student, StudentProblem, Week, asked_names, week_from_json, week_to_json
+from .steps import PlannedStep, plan, symbol_of
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PAPERS = ("a4", "letter")
+PHASE_TITLES = {"forward": "Forward pass", "output": "Loss", "backward": "Back propagation"}
+LOSS_FORMULA = {"mse": "L(y, a^[L]) = ½‖y − a^[L]‖²", "cross_entropy": "L(y, a^[L]) = −Σ_k y_k log a_k^[L]"}
+COMPACT_DIGITS = 6
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}  # tagged PDF (PDF/UA-1): structure, alt text, language
+
+
+# ---------------------------------------------------------------- pure: record → HTML
+
+def _svgsup(text: str) -> Markup:
+    """``W^[1]`` in SVG text: the superscript as a raised, smaller tspan."""
+    parts = re.split(r"\^\[([^\]]*)\]", str(text))
+    out = [str(escape(parts[0]))]
+    for sup, rest in zip(parts[1::2], parts[2::2]):
+        out.append(f'<tspan dy="-4" font-size="8">[{escape(sup)}]</tspan><tspan dy="4">{escape(rest) or "&#8203;"}</tspan>')
+    return Markup("".join(out))
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    nt.register(env)
+    env.filters["svgsup"] = _svgsup
+    return env
+
+
+@lru_cache(maxsize=1)
+def stylesheet() -> str:
+    fonts = (TEMPLATES / "fonts.css").read_text(encoding="utf-8").replace("{{FONTS}}", (TEMPLATES / "fonts").as_uri())
+    return fonts + nt.notation_css() + (TEMPLATES / "print.css").read_text(encoding="utf-8")
+
+
+def _layer_sub(text: str, L: int) -> str:
+    return text.replace("[L]", f"[{L}]")
+
+
+def _givens(problem: Problem) -> list[dict[str, Any]]:
+    g = problem.givens()
+    names = ["X1"] + [f"W{l}" for l in range(1, problem.depth + 1)] + ["y"]
+    notes = {"X1": "(the input x with the constant 1 first: it encodes the bias)",
+             "y": "(the expected output)"}
+    return [{"symbol": nt.sym(n), "value": nt.matrix(g[n]), "note": notes.get(n, "")} for n in names]
+
+
+def _problem_facts(problem: Problem) -> dict[str, Any]:
+    return {
+        "layers": [{"act": ACTIVATIONS[l.activation]} for l in problem.layers],
+        "loss": problem.loss,
+        "loss_formula": _layer_sub(LOSS_FORMULA[problem.loss], problem.depth),
+        "c": problem.learning_rate,
+        "givens": _givens(problem),
+        "drawing": Markup(environment().get_template("network.svg.j2").render(d=layout(problem))),
+    }
+
+
+def _wide(shape: tuple[int, ...]) -> bool:
+    return shape[1] > 3
+
+
+def sheet_problem(week: Week, sp: StudentProblem) -> dict[str, Any]:
+    """What a sheet shows of one problem: the givens and an empty grid per asked quantity (no answers)."""
+    depth = sp.problem.depth
+    asked = [
+        {"name": n, "symbol": nt.sym(n, depth), "grid": nt.grid(sp.answers[n].shape, label=n),
+         "wide": _wide(sp.answers[n].shape)}
+        for n in asked_names(sp.answers, week.asked)
+    ]
+    return {**_problem_facts(sp.problem), "asked": asked}
+
+
+def _act_symbol(problem: Problem, step: PlannedStep) -> str:
+    return ACTIVATIONS[problem.layers[step.layer - 1].activation].symbol
+
+
+def _expansion(problem: Problem, step: PlannedStep, values: dict[str, np.ndarray]) -> list[Markup]:
+    """The seed's middle terms: the formula with the numbers put in (presentation only)."""
+    fam, args = step.family, {a: values[q] for a, q in step.args.items()}
+    n = nt.number
+    phi = _act_symbol(problem, step)
+    if fam == "a" and phi == "ψ":  # softmax, remark 5: e^(net_i) / Σ_k e^(net_k)
+        e = np.exp(args["net"][:, 0])
+        total = n(e.sum())
+        return [Markup(f"ψ{nt.matrix(args['net'])}"),
+                nt.cells([[Markup(f'<span class="frac"><span class="fn">{n(v)}</span>'
+                                  f'<span class="fd">{total}</span></span>')] for v in e])]
+    if fam == "a":
+        return [nt.cells([[f"{phi}({n(v)})"] for v in args["net"][:, 0]])]
+    if fam == "delta" and "dL_da" in args:
+        return [nt.cells([[f"{n(g)} · φ′({n(z)})"] for g, z in zip(args["dL_da"][:, 0], args["net"][:, 0])])]
+    if fam == "delta":  # softmax + cross-entropy: (Σ_j y_j) a − y
+        ys = " + ".join(n(v) for v in args["y"][:, 0])
+        return [Markup(f"({ys}) {nt.sym(step.args['a'])} − {nt.matrix(args['y'])}")]
+    if fam == "dL_da" and "y" in args:
+        return [Markup(f"{nt.sym(step.args['a'])} − {nt.matrix(args['y'])}")]
+    if fam == "W_new":
+        return [Markup(f"{nt.sym(step.args['W'])} − {n(args['c'][0, 0])} · {nt.matrix(args['dL_dW'])}")]
+    return []
+
+
+def _explain(step: PlannedStep, values: dict[str, np.ndarray]) -> str:
+    if step.family == "dL_da" and "dL_dX" in step.args:
+        dropped = nt.number(values[step.args["dL_dX"]][0, 0])
+        return f"The first coordinate ({dropped}) is redundant: it corresponds to the constant input 1, which encodes the bias. We omit it:"
+    text = step.step.explain
+    return text[:1].upper() + text[1:] + ":" if text else ""
+
+
+def key_problem(sp: StudentProblem) -> dict[str, Any]:
+    """What a key shows of one problem: every planned step with formula, middle terms and value."""
+    p = sp.problem
+    values = {**p.givens(), **sp.answers}
+    steps, phase = [], None
+    for step in plan(p.depth, p.loss):
+        formula = step.formula
+        if step.family == "a":
+            formula = formula.replace("φ", _act_symbol(p, step))
+        steps.append({
+            "name": step.name,
+            "phase_title": PHASE_TITLES[step.step.phase] if step.step.phase != phase else "",
+            "explain": _explain(step, values),
+            "symbol": nt.math(step.symbol),
+            "formula": nt.math(formula),
+            "expansion": _expansion(p, step, values),
+            "value": nt.matrix(values[step.name], label=step.name),
+        })
+        phase = step.step.phase
+    return {**_problem_facts(p), "steps": steps}
+
+
+CSS_MARK = "/*bpdrill-css*/"
+
+
+def _page(template: str, paper: str, **context: Any) -> str:
+    """A page's HTML with a marker where the shared CSS goes (see :func:`self_contained`)."""
+    return environment().get_template(template).render(paper=paper, css=Markup(CSS_MARK), **context)
+
+
+def self_contained(html: str) -> str:
+    """The page as written beside its PDF: the shared CSS inlined."""
+    return html.replace(CSS_MARK, stylesheet(), 1)
+
+
+def sheet_html(week: Week, student: Student, paper: str = "a4") -> str:
+    """A student's sheet (givens, drawing, empty answer grids); :func:`self_contained` for the file."""
+    return _page("sheet.html", paper, title=week.title or "Backpropagation", student=student,
+                 problems=[sheet_problem(week, sp) for sp in student.problems])
+
+
+def key_html(week: Week, student: Student, paper: str = "a4") -> str:
+    """A student's worked answer key; :func:`self_contained` for the file."""
+    return _page("key.html", paper, title=week.title or "Backpropagation", student=student,
+                 problems=[key_problem(sp) for sp in student.problems])
+
+
+def _flat(m: np.ndarray) -> str:
+    return "; ".join(", ".join(nt.number(v, COMPACT_DIGITS) for v in row) for row in np.asarray(m))
+
+
+def section_of(student: Student) -> str:
+    """The student's section from a roster column named like Section (or Group), else ''."""
+    for pattern in ("section", "group"):
+        for col, value in student.columns.items():
+            if pattern in col.lower():
+                return str(value).strip()
+    return ""
+
+
+def print_order(students: Iterable[Student]) -> list[Student]:
+    """Sorted by section, then name, then id (the order of the combined PDFs)."""
+    return sorted(students, key=lambda s: (section_of(s).casefold(), s.name.casefold(), s.id))
+
+
+def compact_html(week: Week, students: Sequence[Student], paper: str = "a4") -> str:
+    rows = [
+        {"id": s.id, "name": s.name, "variant": s.variant, "section": section_of(s),
+         "problems": [[{"name": n, "text": _flat(sp.answers[n])} for n in asked_names(sp.answers, week.asked)]
+                      for sp in s.problems]}
+        for s in print_order(students)
+    ]
+    return _page("keys-compact.html", paper, title=week.title or "Backpropagation", students=rows)
+
+
+# ---------------------------------------------------------------- edge: HTML → PDF, processes
+
+class _Pdf:
+    """One process's weasyprint set-up, shared by all its documents: fonts and the parsed CSS."""
+
+    def __init__(self) -> None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.fonts = FontConfiguration()
+        self.css = CSS(string=stylesheet(), font_config=self.fonts, base_url=str(TEMPLATES))
+
+    def write(self, html: str, target: Path) -> int:
+        """Render a page from :func:`_page` (CSS not inlined: it is parsed once, here)."""
+        from weasyprint import HTML
+
+        doc = HTML(string=html, base_url=str(TEMPLATES)).render(
+            font_config=self.fonts, stylesheets=[self.css], **PDF_OPTIONS)
+        doc.write_pdf(target, **PDF_OPTIONS)
+        return len(doc.pages)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def _render_student(pdf: _Pdf, folder: Path, week: Week, student: Student, paper: str) -> tuple[str, int, int]:
+    pages = []
+    for kind, html in (("sheets", sheet_html(week, student, paper)), ("keys", key_html(week, student, paper))):
+        _write_text(folder / kind / f"{student.file}.html", self_contained(html))
+        pages.append(pdf.write(html, folder / kind / f"{student.file}.pdf"))
+    return student.file, pages[0], pages[1]
+
+
+def _init_worker(week_json: dict[str, Any]) -> None:
+    _WORKER["week"] = week_from_json(week_json)
+    _WORKER["pdf"] = _Pdf()
+
+
+def _render_chunk(folder: str, ids: list[str], paper: str) -> list[tuple[str, int, int]]:
+    week: Week = _WORKER["week"]
+    by_id = {s.id: s for s in week.students}
+    return [_render_student(_WORKER["pdf"], Path(folder), week, by_id[i], paper) for i in ids]
+
+
+def shard_of(students: Sequence[Student], shard: tuple[int, int] | None) -> list[Student]:
+    """The K-th of N slices (1-based) of the roster, in record order; all without a shard."""
+    if shard is None:
+        return list(students)
+    k, n = shard
+    return [s for i, s in enumerate(students) if i % n == k - 1]
+
+
+def _chunks(items: list[str], jobs: int) -> list[list[str]]:
+    size = max(1, min(16, -(-len(items) // (jobs * 4))))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _progress(enabled: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    disable=not enabled, transient=True)
+
+
+def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tuple[int, int] | None = None,
+                paper: str = "a4", progress: bool = True) -> None:
+    """Every student's sheet and key (PDF + HTML); then, unless sharded, the combined PDFs."""
+    if paper not in PAPERS:
+        raise ValueError(f"paper must be one of {', '.join(PAPERS)}, got {paper!r}")
+    folder = Path(folder)
+    for kind in ("sheets", "keys"):
+        (folder / kind).mkdir(parents=True, exist_ok=True)
+    students = shard_of(week.students, shard)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    with _progress(progress) as bar:
+        task = bar.add_task("render", total=len(students))
+        if jobs == 1 or len(students) <= 1:
+            pdf = _Pdf()
+            for s in students:
+                _render_student(pdf, folder, week, s, paper)
+                bar.advance(task)
+        else:
+            ids = [s.id for s in students]
+            with ProcessPoolExecutor(max_workers=min(jobs, len(ids)), initializer=_init_worker,
+                                     initargs=(week_to_json(week),)) as pool:
+                futures = [pool.submit(_render_chunk, str(folder), chunk, paper) for chunk in _chunks(ids, jobs)]
+                for f in as_completed(futures):
+                    bar.advance(task, len(f.result()))
+    if shard is None:
+        combine(folder, week, paper)
+
+
+def _assemble(parts: Iterable[Path], output: Path, duplex: bool = True) -> None:
+    """Concatenate PDFs; with ``duplex`` each part starts on an odd page (a blank page after odd counts)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        reader = PdfReader(part)
+        writer.append(reader)
+        if duplex and len(reader.pages) % 2:
+            box = reader.pages[-1].mediabox
+            writer.add_blank_page(width=float(box.width), height=float(box.height))
+    tmp = output.with_name(f".{output.name}.tmp")
+    with open(tmp, "wb") as f:
+        writer.write(f)
+    os.replace(tmp, output)
+
+
+def combine(folder: Path, week: Week, paper: str = "a4") -> None:
+    """``sheets.pdf`` and ``keys.pdf`` from the per-student PDFs, and ``keys-compact.pdf``."""
+    folder = Path(folder)
+    order = print_order(week.students)
+    for kind in ("sheets", "keys"):
+        parts = [folder / kind / f"{s.file}.pdf" for s in order]
+        missing = [p for p in parts if not p.is_file()]
+        if missing:
+            raise FileNotFoundError(f"{missing[0]}: not rendered yet ({len(missing)} missing; run 'bpdrill render' "
+                                    f"for every shard first)")
+        _assemble(parts, folder / f"{kind}.pdf")
+    _Pdf().write(compact_html(week, week.students, paper), folder / "keys-compact.pdf")
+
+
+def write_keys_pdf(week: Week, students: list[Student], output: Path, paper: str = "a4") -> None:
+    """The keys of the given students in one PDF (each from an odd page when there are several)."""
+    import tempfile
+
+    output = Path(output)
+    pdf = _Pdf()
+    if len(students) == 1:
+        pdf.write(key_html(week, students[0], paper), output)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        parts = []
+        for i, s in enumerate(print_order(students)):
+            part = Path(tmp) / f"{i}.pdf"
+            pdf.write(key_html(week, s, paper), part)
+            parts.append(part)
+        _assemble(parts, output)
