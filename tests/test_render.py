@@ -1,0 +1,201 @@
+"""Sheets and keys: numbers in the PDFs' text, no answers on sheets, every file, shards, combine.
+
+One small week (the two seed problems and a deeper tanh/relu/softmax one) is rendered once per
+module, in two shards and then combined through the CLI; the tests read the PDFs' text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pypdf import PdfReader
+
+from conftest import DATA, invoke
+from generator import DEFAULT_ASKED, parse_problem, solve
+from generator.record import Student, StudentProblem, Week, read_week, write_week
+from generator.render import (key_html, print_order, render_week, section_of, self_contained, sheet_html,
+                              write_keys_pdf)
+
+DEEP = {
+    "x": [0.5, -1, 0.25], "y": [0, 1], "loss": "cross_entropy", "learning_rate": 0.5,
+    "layers": [
+        {"W": [[0.1, 0.2, -0.3, 0.4], [0.05, -0.1, 0.15, 0.2], [0.3, -0.25, 0.1, 0.05]], "activation": "tanh"},
+        {"W": [[0.1, -0.2, 0.3, 0.4], [0.2, 0.1, -0.3, 0.25]], "activation": "relu"},
+        {"W": [[0.1, 0.5, -0.4], [-0.2, 0.3, 0.6]], "activation": "softmax"},
+    ],
+}
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def student_problem(obj) -> StudentProblem:
+    p = parse_problem(obj)
+    s = solve(p)
+    return StudentProblem(p, dict(s.values), {k: np.full(v.shape, 1e-6) for k, v in s.values.items()})
+
+
+def small_week() -> Week:
+    problems = [json.loads((DATA / f).read_text()) for f in ("seed-sigmoid-mse.json", "seed-softmax-ce.json")]
+    problems.append(DEEP)
+    names = ["Zoë Zed", "Ann Alpha", "Bob Beta"]
+    students = tuple(
+        Student(id=f"00{i}7", name=names[i], file=f"00{i}7", variant=f"K{i}X{i}",
+                columns={"Section": "B" if i == 0 else "A", "email": f"s{i}@example.org"},
+                problems=(student_problem(problems[i]),))
+        for i in range(3)
+    )
+    return Week("Week 1", "seed", DEFAULT_ASKED, {}, {}, students)
+
+
+@pytest.fixture(scope="module")
+def week_dir(tmp_path_factory):
+    from typer.testing import CliRunner
+
+    folder = tmp_path_factory.mktemp("week")
+    write_week(folder, small_week())
+    render_week(folder, read_week(folder), jobs=1, shard=(1, 2), progress=False)
+    assert not (folder / "sheets.pdf").exists()  # a shard does not combine
+    runner = CliRunner()
+    r = invoke(runner, "render", folder, "--shard", "2/2", "--jobs", "2", "--no-progress")
+    assert r.exit_code == 0, r.output
+    r = invoke(runner, "combine", folder)
+    assert r.exit_code == 0, r.output
+    return folder
+
+
+def pdf_text(path: Path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+def numbers(text: str) -> list[float]:
+    return [float(t) for t in NUMBER.findall(text)]
+
+
+def found(v: float, pool: list[float], rel: float = 1e-6) -> bool:
+    return any(abs(t - v) <= rel * max(abs(v), 1e-12) for t in pool)
+
+
+def test_every_file_exists(week_dir):
+    for s in small_week().students:
+        for kind in ("sheets", "keys"):
+            for ext in ("pdf", "html"):
+                assert (week_dir / kind / f"{s.file}.{ext}").is_file()
+    for name in ("sheets.pdf", "keys.pdf", "keys-compact.pdf"):
+        assert (week_dir / name).stat().st_size > 1000
+
+
+def test_every_answer_is_in_the_key_as_text(week_dir):
+    for s in small_week().students:
+        pool = numbers("\n".join(pdf_text(week_dir / "keys" / f"{s.file}.pdf")))
+        for sp in s.problems:
+            for name, value in sp.answers.items():
+                for v in np.ravel(value):
+                    assert found(float(v), pool), (s.id, name, v)
+
+
+def test_sheet_has_givens_and_no_derived_value(week_dir):
+    for s in small_week().students:
+        pool = numbers("\n".join(pdf_text(week_dir / "sheets" / f"{s.file}.pdf")))
+        for sp in s.problems:
+            givens = [float(v) for g in sp.problem.givens().values() for v in np.ravel(g)]
+            for v in givens:
+                assert found(v, pool), (s.id, v)
+            for name, value in sp.answers.items():
+                for v in np.ravel(value):
+                    if not found(float(v), givens, 1e-9):
+                        assert not found(float(v), pool, 1e-5), (s.id, name, v)
+
+
+def test_name_and_variant_on_every_page(week_dir):
+    for s in small_week().students:
+        for kind in ("sheets", "keys"):
+            for text in pdf_text(week_dir / kind / f"{s.file}.pdf"):
+                assert s.name in text and s.variant in text and s.id in text
+
+
+def test_combined_pdfs_sorted_by_section_then_name_each_from_an_odd_page(week_dir):
+    week = small_week()
+    order = print_order(week.students)
+    assert [section_of(s) for s in order] == ["A", "A", "B"]
+    assert [s.name for s in order] == ["Ann Alpha", "Bob Beta", "Zoë Zed"]
+    for kind in ("sheets", "keys"):
+        pages = pdf_text(week_dir / f"{kind}.pdf")
+        start = 0
+        for s in order:
+            n = len(PdfReader(week_dir / kind / f"{s.file}.pdf").pages)
+            assert start % 2 == 0 and s.name in pages[start]
+            start += n + n % 2
+        assert start == len(pages)
+
+
+def test_compact_keys_list_every_student(week_dir):
+    text = "\n".join(pdf_text(week_dir / "keys-compact.pdf"))
+    for s in small_week().students:
+        assert s.id in text and s.variant in text
+
+
+def test_pdfs_are_tagged_with_alt_text_for_the_drawing(week_dir):
+    reader = PdfReader(week_dir / "sheets" / f"{small_week().students[0].file}.pdf")
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root
+
+    def alts(node, out):
+        node = node.get_object()
+        if isinstance(node, dict):
+            if "/Alt" in node:
+                out.append(str(node["/Alt"]))
+            kids = node.get("/K")
+            if kids is not None:
+                for k in kids if isinstance(kids, list) else [kids]:
+                    alts(k, out)
+        return out
+
+    found_alts = alts(root["/StructTreeRoot"], [])
+    assert any("network" in a for a in found_alts), found_alts
+
+
+def test_html_beside_pdf_is_self_contained(week_dir):
+    for kind in ("sheets", "keys"):
+        html = (week_dir / kind / f"{small_week().students[0].file}.html").read_text(encoding="utf-8")
+        assert "<style>" in html and ".mat" in html and "<svg" in html
+        assert "<link" not in html and "src=" not in html
+
+
+def test_key_follows_the_plan_and_drops_the_bias_coordinate():
+    week = small_week()
+    html = key_html(week, week.students[0])
+    for name in solve(week.students[0].problems[0].problem).names:
+        assert f">{name}<" in html
+    assert "redundant" in html
+    assert "remark 5" in self_contained(key_html(week, week.students[1]))
+
+
+def test_sheet_lists_asked_quantities_with_csv_names_and_grids():
+    week = small_week()
+    html = sheet_html(week, week.students[0])
+    assert html.count('class="box"') == sum(
+        v.size for n, v in week.students[0].problems[0].answers.items() if n != "loss")
+    assert 'class="code">loss<' not in html  # not asked by default
+
+
+def test_write_keys_pdf_one_student(tmp_path):
+    week = small_week()
+    out = tmp_path / "one.pdf"
+    write_keys_pdf(week, [week.students[1]], out)
+    text = "\n".join(pdf_text(out))
+    assert "Ann Alpha" in text and "Zoë Zed" not in text
+
+
+def test_render_refuses_unknown_paper(tmp_path):
+    with pytest.raises(ValueError):
+        render_week(tmp_path, small_week(), paper="a5", progress=False)
+
+
+def test_cli_render_bad_shard_and_missing_folder(tmp_path, runner):
+    r = invoke(runner, "render", tmp_path, "--shard", "3/2")
+    assert r.exit_code == 2 and "--shard" in r.output
+    r = invoke(runner, "combine", tmp_path)
+    assert r.exit_code == 2 and "week.json" in r.output
