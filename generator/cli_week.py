@@ -1,1 +1,342 @@
-"""generate and key commands (the week's folder)."""
+"""generate and key commands (the week's folder).
+
+:func:`generate_week` is the whole of ``bpdrill generate`` short of rendering, as a plain
+function (``bpdrill demo`` calls it); the typer commands below are thin wrappers.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+import sys
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from . import __version__
+from .cli import app, read_problem_file
+from .cli_render import Paper
+from .config import ConfigError, merge, parse_asked, parse_layers, read_config
+from .errors import UserError, fail, warn
+from .record import RECORD_FILE, RecordError, Student, Week, asked_names, read_week, write_text_atomic, write_week
+from .roster import RosterError, read_roster
+from .sampler import SampleOptions, SamplerError, check_options
+from .steps import DEFAULT_ASKED
+from .week import DuplicateStudent, WeekOptions, add_students, answer_csv, build_week, shared_variants
+
+ANSWERS_DIR = "answers"
+SAMPLING_FLAGS = ("layers", "hidden_activation", "output", "learning_rate", "problems", "from", "seed", "title", "asked")
+
+
+def default_seed(today: _dt.date | None = None) -> str:
+    """This ISO week, e.g. ``2026-W48``: a new set each week, the same all week."""
+    year, week, _ = (today or _dt.date.today()).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+# ---- the week's folder (the edge) ----
+
+def write_answer_template(path: Path, week: Week, student: Student) -> None:
+    """``answers/<file>.csv``: the student's blank answer template."""
+    write_text_atomic(path, answer_csv(week, [student]))
+
+
+def _inside(folder: Path, path: Path) -> Path:
+    if folder.resolve() not in path.resolve().parents:  # belt and braces: file names are safe already
+        raise UserError(f"{path}: refusing to write outside {folder}")
+    return path
+
+
+def write_week_folder(out: Path, week: Week) -> None:
+    """Write ``week.json`` and ``answers/`` into ``out`` whole or not at all.
+
+    Everything is written into a staging folder inside ``out`` first, then moved into place
+    (the record last); a previous week's ``week.json`` and ``answers/`` are replaced, any
+    other file in ``out`` is left alone.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".bpdrill-staging-", dir=out))
+    try:
+        answers = stage / ANSWERS_DIR
+        answers.mkdir()
+        for s in week.students:
+            write_answer_template(_inside(answers, answers / f"{s.file}.csv"), week, s)
+        write_week(stage, week)
+        old = stage / "previous"
+        old.mkdir()
+        moved = []
+        try:
+            for name in (ANSWERS_DIR, RECORD_FILE):
+                if (out / name).exists():
+                    os.replace(out / name, old / name)
+                    moved.append(name)
+            os.replace(answers, out / ANSWERS_DIR)
+            os.replace(stage / RECORD_FILE, out / RECORD_FILE)
+        except OSError:
+            for name in moved:  # put the previous week back
+                if (out / name).exists():
+                    shutil.rmtree(out / name) if (out / name).is_dir() else (out / name).unlink()
+                os.replace(old / name, out / name)
+            raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _check_out(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out}: exists and is not a folder (--out)")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise UserError(f"{out}: folder is not empty (use --force to replace its week)")
+
+
+def _options(o: dict[str, Any]) -> WeekOptions:
+    """Week options from merged config + flags; validated, messages name the option."""
+    layers = parse_layers(o["layers"]) if "layers" in o else SampleOptions().layers
+    sample = SampleOptions(
+        layers=layers,
+        hidden_activation=o.get("hidden_activation", SampleOptions.hidden_activation),
+        output=o.get("output", SampleOptions.output),
+        learning_rate=float(o.get("learning_rate", SampleOptions.learning_rate)),
+    )
+    problems = o.get("problems", 1)
+    if problems < 1:
+        raise UserError(f"--problems: must be at least 1, got {problems}")
+    fixed, fixed_source = (), None
+    if o.get("from"):
+        fixed_source = str(o["from"])
+        _, fixed = read_problem_file(Path(fixed_source))
+    else:
+        check_options(sample)
+    seed = str(o["seed"]) if o.get("seed") is not None else default_seed()
+    return WeekOptions(
+        seed=seed,
+        title=o.get("title") or f"Backpropagation — {seed}",
+        sample=sample,
+        problems=problems,
+        asked=parse_asked(o["asked"]) if "asked" in o else DEFAULT_ASKED,
+        fixed=tuple(fixed),
+        fixed_source=fixed_source,
+    )
+
+
+def generate_week(
+    out: Path,
+    *,
+    roster: Path | None = None,
+    id_column: str | None = None,
+    config: Path | None = None,
+    seed: str | None = None,
+    layers: str | None = None,
+    hidden_activation: str | None = None,
+    output: str | None = None,
+    learning_rate: float | None = None,
+    problems: int | None = None,
+    from_file: Path | None = None,
+    title: str | None = None,
+    asked: str | list[str] | None = None,
+    add: Path | None = None,
+    force: bool = False,
+    pdf: bool = True,
+    jobs: int | None = None,
+    paper: str = "a4",
+    progress: bool = True,
+) -> Week:
+    """Generate a week's folder ``out`` (record, answer templates, and PDFs unless ``pdf=False``).
+
+    Everything ``bpdrill generate`` does, as a plain function; returns the week.
+    ``add``: add the students of that roster to the existing week in ``out`` (its own seed
+    and options; no one else changes). Raises :class:`UserError` with a one-line message.
+    """
+    week = _generate(
+        Path(out), roster=roster, id_column=id_column, config=config, seed=seed, layers=layers,
+        hidden_activation=hidden_activation, output=output, learning_rate=learning_rate, problems=problems,
+        from_file=from_file, title=title, asked=asked, add=add, force=force,
+    )
+    if pdf:
+        render_pdfs(Path(out), week, jobs=jobs, paper=paper, progress=progress)
+    return week
+
+
+def _generate(
+    out: Path,
+    *,
+    roster: Path | None,
+    id_column: str | None,
+    config: Path | None,
+    seed: str | None,
+    layers: str | None,
+    hidden_activation: str | None,
+    output: str | None,
+    learning_rate: float | None,
+    problems: int | None,
+    from_file: Path | None,
+    title: str | None,
+    asked: str | list[str] | None,
+    add: Path | None,
+    force: bool,
+) -> Week:
+    flags = {
+        "roster": roster, "id_column": id_column, "seed": seed, "layers": layers,
+        "hidden_activation": hidden_activation, "output": output, "learning_rate": learning_rate,
+        "problems": problems, "from": from_file, "title": title, "asked": asked,
+    }
+    try:
+        if add is not None:
+            given = [k for k in SAMPLING_FLAGS if flags[k] is not None] + (["config"] if config else [])
+            if given:
+                raise UserError(f"--add-students uses the week's own options; drop --{given[0].replace('_', '-')}")
+            return _add_to_week(out, add, id_column)
+        o = merge(read_config(config) if config else {}, flags)
+        _check_out(out, force)
+        options = _options(o)
+        students = read_roster(Path(o["roster"]), o.get("id_column")) if o.get("roster") else None
+        week = build_week(
+            students.entries if students else None,
+            options,
+            students.info() if students else None,
+            version=__version__,
+            created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        )
+        write_week_folder(out, week)
+        return week
+    except (ConfigError, RosterError, SamplerError, RecordError) as e:
+        raise UserError(str(e)) from None
+    except OSError as e:
+        raise UserError(f"{e.filename or out}: {e.strerror or e}") from None
+
+
+def _add_to_week(out: Path, more: Path, id_column: str | None) -> Week:
+    week = read_week(out)
+    roster = read_roster(more, id_column)
+    try:
+        new_week = add_students(week, roster.entries, roster.info())
+    except DuplicateStudent as e:
+        raise UserError(f"{more}, {e}") from None
+    write_week_folder(out, new_week)
+    return new_week
+
+
+# ---- the commands ----
+
+def _summary(out: Path, week: Week, added: bool = False) -> None:
+    n = len(week.students)
+    per = len(week.students[0].problems) if week.students else 0
+    what = f"{'now ' if added else ''}{n} student{'s' * (n != 1)}"
+    typer.echo(f"{out}: {what}, {per} problem{'s' * (per != 1)} each, seed {week.seed!r}; "
+               f"record {RECORD_FILE}, answer templates in {ANSWERS_DIR}/")
+    if not week.options.get("from") and week.roster.get("source"):
+        for group in shared_variants(week.students):
+            warn(f"students {', '.join(group)} share the same problems (variant {week.student(group[0]).variant})")
+
+
+def render_pdfs(out: Path, week: Week, *, jobs: int | None = None, paper: str = "a4", progress: bool = True) -> None:
+    """Sheets and keys for the week (``generator.render``); one line if rendering is unavailable."""
+    try:
+        from .render import render_week
+    except ImportError:
+        typer.echo("PDF rendering is not available in this version; skipped (the week itself is complete)")
+        return
+    try:
+        render_week(out, week, jobs=jobs, paper=paper, progress=progress)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+
+
+@app.command()
+def generate(
+    out: Path = typer.Option(..., "--out", "-o", metavar="DIR", help="The week's folder (created; must be empty unless --force)."),
+    roster: Path = typer.Option(None, "--roster", metavar="ROSTER.csv", help="Class roster CSV (LMS export or hand-made). Without it: one shared variant for the whole class."),
+    id_column: str = typer.Option(None, "--id-column", metavar="NAME", help="The roster's id column (default: detected, institution ids first)."),
+    seed: str = typer.Option(None, "--seed", help="Any text, e.g. 2026-W48; same seed + options + id → same problems (default: this ISO week)."),
+    config: Path = typer.Option(None, "--config", metavar="CONFIG.toml", help="Options from a TOML file; flags override it."),
+    layers: str = typer.Option(None, "--layers", help="Layer sizes: input, hidden…, output (default 2,2,2)."),
+    hidden_activation: str = typer.Option(None, "--hidden-activation", help="sigmoid (default), tanh or relu."),
+    output: str = typer.Option(None, "--output", help="sigmoid (default, loss mse) or softmax (loss cross-entropy)."),
+    learning_rate: float = typer.Option(None, "--learning-rate", help="The learning rate c (default 0.1)."),
+    problems: int = typer.Option(None, "--problems", help="Problems per student (default 1)."),
+    from_file: Path = typer.Option(None, "--from", metavar="PROBLEM.json", help="Every student gets these fixed problems (e.g. the worked example)."),
+    title: str = typer.Option(None, "--title", help="Title printed on the sheets."),
+    add_students_file: Path = typer.Option(None, "--add-students", metavar="MORE.csv", help="Add these students to the existing week in DIR; no one else changes."),
+    force: bool = typer.Option(False, "--force", help="Replace the week in a non-empty DIR."),
+    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Render sheets and keys (--no-pdf: only the record and answer templates)."),
+    jobs: int = typer.Option(None, "--jobs", "-j", help="Parallel rendering processes (default: the CPUs)."),
+    paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size for the PDFs."),
+) -> None:
+    """Generate a week's problem set: every student's own problems, answers and answer template."""
+    try:
+        week = generate_week(
+            out, roster=roster, id_column=id_column, config=config, seed=seed, layers=layers,
+            hidden_activation=hidden_activation, output=output, learning_rate=learning_rate,
+            problems=problems, from_file=from_file, title=title, add=add_students_file, force=force, pdf=False,
+        )
+        _summary(out, week, added=add_students_file is not None)
+        if pdf:
+            render_pdfs(out, week, jobs=jobs, paper=paper.value)
+    except UserError as e:
+        raise fail(str(e))
+
+
+class KeyFormat(str, Enum):
+    json = "json"
+    csv = "csv"
+    pdf = "pdf"
+
+
+def key_json(week: Week, students: list[Student]) -> str:
+    """Student id → [{"problem": …, "answers": {asked quantity: matrix}}] (pure)."""
+    data = {
+        s.id: [
+            {
+                "problem": sp.problem.to_json(),
+                "answers": {n: sp.answers[n].tolist() for n in asked_names(sp.answers, week.asked)},
+            }
+            for sp in s.problems
+        ]
+        for s in students
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+@app.command()
+def key(
+    folder: Path = typer.Argument(..., metavar="DIR", help="The week's folder (made by 'bpdrill generate')."),
+    student: str = typer.Option(None, "--student", metavar="ID", help="Only this student (default: everyone)."),
+    format: KeyFormat = typer.Option(KeyFormat.json, "--format", "-f", help="json: id → problems and asked answers; csv: the filled-in answer template (a complete, correct submission); pdf: the worked keys."),
+    output: Path = typer.Option(None, "--output", "-o", metavar="FILE", help="Write here instead of standard output (pdf: default DIR/key.pdf or DIR/key-<file>.pdf)."),
+    paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size for --format pdf."),
+) -> None:
+    """The answer key of a week, from its record (never from the random generator again)."""
+    try:
+        week = read_week(folder)
+    except RecordError as e:
+        raise fail(str(e))
+    if student is not None:
+        try:
+            students = [week.student(student.strip())]
+        except KeyError:
+            raise fail(f"--student: no student with id {student!r} in {folder / RECORD_FILE}")
+    else:
+        students = list(week.students)
+    if format is KeyFormat.pdf:
+        try:
+            from .render import write_keys_pdf
+        except ImportError:
+            raise fail("--format pdf: PDF rendering is not available in this version")
+        target = output or folder / (f"key-{students[0].file}.pdf" if student is not None else "key.pdf")
+        write_keys_pdf(week, students, target, paper=paper.value)
+        typer.echo(f"wrote {target}", err=True)
+        return
+    text = key_json(week, students) if format is KeyFormat.json else answer_csv(week, students, filled=True)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        write_text_atomic(output, text)
+    except OSError as e:
+        raise fail(f"{output}: cannot write: {e.strerror or e}")
+    typer.echo(f"wrote {output}", err=True)

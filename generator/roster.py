@@ -1,0 +1,212 @@
+"""The class roster: a CSV file, as exported by an LMS or written by hand.
+
+:func:`parse_roster` is pure (text in, :class:`Roster` out); :func:`read_roster` is the thin
+file reader around it. Rules:
+
+- The first row is the header; the delimiter is sniffed (comma, semicolon, tab, pipe).
+- The id column: ``--id-column NAME`` if given (matched exactly, then ignoring case); else
+  the first header, in this order of preference, that has at least one value:
+  the institution's id (``SIS User ID``, ``ID number``, ``Student ID``, ``Student Number``,
+  ``OrgDefinedId``, ``Matriculation number`` …), then ``id``/``ID`` (in a Canvas export
+  this is Canvas's internal number, hence after the institution's id), then ``username``,
+  ``login``, ``SIS Login ID``, then an e-mail column.
+- The name column: ``name``, ``Full name``, ``Student name``, Canvas's ``Student``; or a
+  first-name column with a last-name column (Moodle ``First name`` + ``Surname``,
+  Blackboard ``First Name`` + ``Last Name``), joined as "First Last".
+- Every column is kept, values as read. Ids are text with surrounding spaces trimmed
+  (``00123`` stays ``00123``). Empty, duplicate and control-character ids are refused
+  with the file and line. Blank rows, and Canvas's ``Points Possible`` row and test student when their id
+  is empty, are skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+# Normalised header (lower case, no spaces/underscores/dashes/dots) → kind, in order of preference.
+INSTITUTION_IDS = (
+    "sisuserid", "idnumber", "studentid", "studentnumber", "studentno", "orgdefinedid",
+    "matriculationnumber", "matrikelnummer", "registrationnumber", "universityid",
+)
+GENERIC_IDS = ("id", "userid")
+LOGIN_IDS = ("username", "login", "loginid", "sisloginid", "userlogin", "netid")
+EMAIL_IDS = ("email", "emailaddress", "mail")
+ID_PREFERENCE = INSTITUTION_IDS + GENERIC_IDS + LOGIN_IDS + EMAIL_IDS
+
+FULL_NAMES = ("name", "fullname", "studentname", "student", "displayname")
+FIRST_NAMES = ("firstname", "givenname", "forename", "first")
+LAST_NAMES = ("surname", "lastname", "familyname", "last")
+
+# Canvas gradebook rows that are not students (when their id is empty): the points row, the test student
+SKIP_NAMES = ("points possible", "student, test", "test student")
+
+
+class RosterError(ValueError):
+    """A roster that cannot be used; the message names the file and line or column."""
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    id: str
+    name: str
+    columns: Mapping[str, str]
+    line: int
+
+
+@dataclass(frozen=True)
+class Roster:
+    source: str
+    id_column: str
+    name_column: str | None  # "First name + Surname" when joined from two columns
+    columns: tuple[str, ...]
+    entries: tuple[RosterEntry, ...] = field(default=())
+
+    def info(self) -> dict:
+        """The record's roster description."""
+        return {
+            "source": self.source,
+            "id_column": self.id_column,
+            "name_column": self.name_column,
+            "columns": list(self.columns),
+        }
+
+
+def normalise(header: str) -> str:
+    return re.sub(r"[\s_\-.]+", "", header).casefold()
+
+
+def id_problem(value: str) -> str | None:
+    """Why ``value`` (already trimmed) cannot be an id, or None."""
+    if not value:
+        return "empty id"
+    bad = next((ch for ch in value if unicodedata.category(ch).startswith("C")), None)
+    if bad is not None:
+        return f"id {value!r} contains the control character U+{ord(bad):04X}"
+    return None
+
+
+def _sniff(text: str) -> csv.Dialect | type[csv.Dialect]:
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        return csv.excel
+
+
+def _unique_headers(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, h in enumerate(headers, start=1):
+        h = h.strip() or f"column {i}"
+        n = seen.get(h, 0)
+        seen[h] = n + 1
+        out.append(h if n == 0 else f"{h} ({n + 1})")
+    return out
+
+
+def _find(headers: list[str], wanted: tuple[str, ...]) -> list[str]:
+    """Headers matching ``wanted`` names, in the order of ``wanted``."""
+    by_norm: dict[str, str] = {}
+    for h in headers:
+        by_norm.setdefault(normalise(h), h)
+    return [by_norm[w] for w in wanted if w in by_norm]
+
+
+def choose_id_column(headers: list[str], rows: list[dict[str, str]], id_column: str | None, source: str) -> str:
+    if id_column is not None:
+        if id_column in headers:
+            return id_column
+        folded = [h for h in headers if h.casefold() == id_column.strip().casefold()]
+        if folded:
+            return folded[0]
+        raise RosterError(f"{source}: no column {id_column!r} (--id-column); the columns are {', '.join(headers)}")
+    candidates = _find(headers, ID_PREFERENCE)
+    for h in candidates:
+        if any(r.get(h, "").strip() for r in rows):
+            return h
+    raise RosterError(
+        f"{source}: no id column found (looked for id, SIS User ID, ID number, Student ID, username, … with values); "
+        f"the columns are {', '.join(headers)}; choose one with --id-column"
+    )
+
+
+def choose_name(headers: list[str], id_column: str) -> tuple[str | None, tuple[str, ...]]:
+    """(name_column description, the columns joined to make the name)."""
+    others = [h for h in headers if h != id_column]
+    full = _find(others, FULL_NAMES)
+    if full:
+        return full[0], (full[0],)
+    first, last = _find(others, FIRST_NAMES), _find(others, LAST_NAMES)
+    if first and last:
+        return f"{first[0]} + {last[0]}", (first[0], last[0])
+    if first or last:
+        col = (first or last)[0]
+        return col, (col,)
+    return None, ()
+
+
+def parse_roster(text: str, source: str = "roster", id_column: str | None = None) -> Roster:
+    """The roster in ``text`` (a CSV file's content); RosterError names ``source`` and the line."""
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise RosterError(f"{source}: the roster is empty")
+    reader = csv.reader(io.StringIO(text, newline=""), _sniff(text))
+    try:
+        header_row = next(reader)
+        headers = _unique_headers(header_row)
+        rows: list[tuple[int, dict[str, str]]] = []
+        for raw in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in raw):
+                continue
+            extra = raw[len(headers):]
+            if any(v.strip() for v in extra):
+                raise RosterError(f"{source}, line {line}: {len(raw)} fields, but the header has {len(headers)}")
+            rows.append((line, {h: (raw[i] if i < len(raw) else "") for i, h in enumerate(headers)}))
+    except csv.Error as e:
+        raise RosterError(f"{source}, line {reader.line_num}: not valid CSV: {e}") from None
+    id_col = choose_id_column(headers, [r for _, r in rows], id_column, source)
+    name_desc, name_cols = choose_name(headers, id_col)
+    entries: list[RosterEntry] = []
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        name = " ".join(row[c].strip() for c in name_cols if row[c].strip())
+        if name.casefold() in SKIP_NAMES and not row[id_col].strip():
+            continue
+        sid = row[id_col].strip()
+        problem = id_problem(sid)
+        if problem:
+            raise RosterError(f"{source}, line {line}: {problem} in column {id_col!r}")
+        if sid in first_line:
+            raise RosterError(f"{source}, line {line}: duplicate id {sid!r} (first on line {first_line[sid]})")
+        first_line[sid] = line
+        entries.append(RosterEntry(sid, name, dict(row), line))
+    if not entries:
+        raise RosterError(f"{source}: no students (only a header)")
+    return Roster(source, id_col, name_desc, tuple(headers), tuple(entries))
+
+
+def read_text(path: Path) -> str:
+    """A text file as UTF-8 (with or without BOM), else Windows-1252 (Excel's CSV on Windows)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise RosterError(f"{path}: no such file") from None
+    except OSError as e:
+        raise RosterError(f"{path}: cannot read: {e.strerror or e}") from None
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise RosterError(f"{path}: cannot read: neither UTF-8 nor Windows-1252 text")
+
+
+def read_roster(path: Path, id_column: str | None = None) -> Roster:
+    return parse_roster(read_text(path), str(path), id_column)

@@ -1,0 +1,234 @@
+"""Random problems a student can work by hand: hand-friendly and well-posed (pure).
+
+Everything here is a pure function of a :class:`numpy.random.Generator` and the options;
+no clock, no global random state, no files. :func:`sample_solution` draws a problem and
+keeps it only if :func:`defects` finds nothing wrong with its solution (rejection sampling).
+
+The rules (also in the README, "Generate a week"):
+
+Hand-friendly numbers
+  - weights: nonzero multiples of 0.05 in [−1, 1]; for layers with more than 3 inputs
+    (bias included) the range narrows to about ±2/√(inputs + 1) so that nets stay moderate;
+  - inputs x: multiples of 0.1 in [−1, 1], not all zero (a zero input is allowed: its
+    weights then do not change, as in the worked example);
+  - targets y: one-hot for softmax outputs; for sigmoid outputs each entry a multiple of
+    0.1 in [0, 1];
+  - the learning rate is the one asked for (default 0.1).
+
+Well-posed (checked on the solution)
+  - sigmoid and tanh units are not saturated: φ′(net) is at least a tenth of its largest
+    value (sigmoid: φ′ ≥ 0.025, i.e. |net| ≲ 3.6; tanh: φ′ ≥ 0.1, i.e. |net| ≲ 1.8);
+  - every δ is at least 1e-3 in absolute value, except the exact zeros of inactive ReLUs;
+  - ReLU: no net near the kink (|net| ≥ 0.05) and at least one active unit per layer
+    (the δ = 0 of inactive units is then part of the exercise);
+  - softmax: no ties: any two outputs differ by at least 0.01;
+  - every nonzero weight update is visible at 4 significant digits: |c · ∂L/∂W| is at least
+    3 half-units of W̃'s 4th significant digit, i.e. ≥ 1.5 · 10^(⌊log10 |W̃|⌋ − 3).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Callable, Mapping
+
+import numpy as np
+
+from .activations import ACTIVATIONS
+from .problem import Layer, Problem, column, frozen_array
+from .solver import Solution
+from .steps import PlannedStep, plan
+
+HIDDEN_CHOICES = ("sigmoid", "tanh", "relu")
+OUTPUT_CHOICES = ("sigmoid", "softmax")
+
+WEIGHT_DIVISOR = 20  # weights are k / 20: nonzero multiples of 0.05 in [−1, 1]
+INPUT_DIVISOR = 10  # inputs are 0 or ±k / 10 with MIN_INPUT ≤ k ≤ 10
+MIN_INPUT = 5
+ZERO_INPUT = 0.15  # chance of a zero input
+MIN_DPHI_FRACTION = 0.1  # φ′(net) ≥ this × max φ′ (sigmoid 0.25, tanh 1)
+MAX_DPHI = {"sigmoid": 0.25, "tanh": 1.0}
+MIN_DELTA = 1e-3
+RELU_MARGIN = 0.05
+SOFTMAX_GAP = 0.01
+MAX_ATTEMPTS = 5000
+
+
+class SamplerError(ValueError):
+    """No hand-friendly problem found for these options; the message says which."""
+
+
+@dataclass(frozen=True)
+class SampleOptions:
+    """What a random problem looks like: the network and its learning rate."""
+
+    layers: tuple[int, ...] = (2, 2, 2)  # input, hidden…, output sizes
+    hidden_activation: str = "sigmoid"
+    output: str = "sigmoid"
+    learning_rate: float = 0.1
+
+    @property
+    def loss(self) -> str:
+        return "cross_entropy" if self.output == "softmax" else "mse"
+
+    def to_json(self) -> dict:
+        return {
+            "layers": list(self.layers),
+            "hidden_activation": self.hidden_activation,
+            "output": self.output,
+            "loss": self.loss,
+            "learning_rate": self.learning_rate,
+        }
+
+
+def check_options(opts: SampleOptions) -> None:
+    """Refuse impossible options; the message names the option (``--layers`` …)."""
+    if len(opts.layers) < 2:
+        raise SamplerError(f"--layers: give at least an input and an output size, got {list(opts.layers)}")
+    if any(n < 1 for n in opts.layers):
+        raise SamplerError(f"--layers: every size must be at least 1, got {list(opts.layers)}")
+    if opts.hidden_activation not in HIDDEN_CHOICES:
+        raise SamplerError(
+            f"--hidden-activation: unknown activation {opts.hidden_activation!r} (use {', '.join(HIDDEN_CHOICES)})"
+        )
+    if opts.output not in OUTPUT_CHOICES:
+        raise SamplerError(f"--output: unknown output {opts.output!r} (use {' or '.join(OUTPUT_CHOICES)})")
+    if not (isinstance(opts.learning_rate, (int, float)) and math.isfinite(opts.learning_rate)) or opts.learning_rate <= 0:
+        raise SamplerError(f"--learning-rate: must be a number > 0, got {opts.learning_rate}")
+
+
+def weight_limit(n_in: int) -> int:
+    """Largest |weight| in steps of 0.05 for a layer with ``n_in`` inputs (plus the bias)."""
+    limit = min(1.0, 2.0 / math.sqrt(n_in + 1))
+    return max(4, int(limit * WEIGHT_DIVISOR + 1e-9))
+
+
+def _signed(u: np.ndarray, low: int, high: int) -> np.ndarray:
+    """Uniform numbers u in [0, 1) → integers k with low ≤ |k| ≤ high and a random sign, uniformly."""
+    m = high - low + 1
+    i = np.floor(u * 2 * m).astype(int)
+    return np.where(i < m, -(low + i), low + i - m)
+
+
+def draw_problem(rng: np.random.Generator, opts: SampleOptions) -> Problem:
+    """One random hand-friendly problem, not yet checked for being well-posed.
+
+    One call of the generator per problem (speed): uniform numbers cut into the input,
+    the weights layer by layer and the target.
+    """
+    sizes = opts.layers
+    shapes = [(sizes[l + 1], sizes[l] + 1) for l in range(len(sizes) - 1)]
+    counts = [sizes[0], sizes[0]] + [r * c for r, c in shapes] + [sizes[-1]]
+    parts = np.split(rng.random(sum(counts)), np.cumsum(counts)[:-1])
+    keep = parts[1] >= ZERO_INPUT
+    if not keep.any():
+        keep[:] = True
+    x = _signed(parts[0], MIN_INPUT, INPUT_DIVISOR) * keep / INPUT_DIVISOR
+    acts = [opts.hidden_activation] * (len(sizes) - 2) + [opts.output]
+    layers = tuple(
+        # k / 20 is the double nearest to the 2-decimal number (k * 0.05 is not always)
+        Layer(frozen_array(_signed(u, 1, weight_limit(shape[1] - 1)).reshape(shape) / WEIGHT_DIVISOR), act)
+        for u, shape, act in zip(parts[2:-1], shapes, acts)
+    )
+    if opts.output == "softmax":
+        y = (np.arange(sizes[-1]) == int(parts[-1][0] * sizes[-1])).astype(float)
+    else:
+        y = (parts[-1] < 0.5).astype(float)
+    return Problem(column(x), column(y), layers, opts.loss, float(opts.learning_rate))
+
+
+def visible_update(W_new: np.ndarray) -> np.ndarray:
+    """Smallest visible change per entry: 3 half-units of W̃'s 4th significant digit."""
+    mag = np.abs(W_new)
+    exponent = np.floor(np.log10(np.where(mag > 0, mag, 1e-300)))
+    return 1.5 * 10.0 ** (exponent - 3)
+
+
+# ---- the checks, one per family, each over the values computed so far ----
+
+Values = Mapping[str, np.ndarray]
+
+
+def _check_net(p: Problem, l: int, v: Values) -> str | None:
+    act, net = p.layers[l - 1].activation, v[f"net{l}"]
+    if act in MAX_DPHI and np.any(ACTIVATIONS[act].df(net) < MIN_DPHI_FRACTION * MAX_DPHI[act]):
+        return f"layer {l}: saturated {act} unit"
+    if act == "relu" and np.any(np.abs(net) < RELU_MARGIN):
+        return f"layer {l}: net near the ReLU kink"
+    if act == "relu" and not np.any(net > 0):
+        return f"layer {l}: no active ReLU unit"
+    return None
+
+
+def _check_a(p: Problem, l: int, v: Values) -> str | None:
+    if p.layers[l - 1].activation == "softmax":
+        a = np.sort(v[f"a{l}"][:, 0])
+        if a.size > 1 and np.min(np.diff(a)) < SOFTMAX_GAP:
+            return f"layer {l}: softmax outputs (nearly) tied"
+    return None
+
+
+def _check_delta(p: Problem, l: int, v: Values) -> str | None:
+    delta = np.abs(v[f"delta{l}"])
+    if p.layers[l - 1].activation == "relu":
+        delta = delta[v[f"net{l}"] > 0]  # inactive units: δ = 0 exactly, part of the exercise
+    if np.any(delta < MIN_DELTA):
+        return f"layer {l}: vanishing delta"
+    return None
+
+
+def _check_update(p: Problem, l: int, v: Values) -> str | None:
+    step = p.learning_rate * np.abs(v[f"dL_dW{l}"])
+    if np.any((step != 0) & (step < visible_update(v[f"W{l}_new"]))):
+        return f"layer {l}: weight update too small to see at 4 significant digits"
+    return None
+
+
+CHECKS: dict[str, Callable[[Problem, int, Values], str | None]] = {
+    "net": _check_net, "a": _check_a, "delta": _check_delta, "W_new": _check_update,
+}
+
+
+@lru_cache(maxsize=None)
+def _plan(depth: int, loss: str) -> tuple[tuple[PlannedStep, Callable | None], ...]:
+    return tuple((s, CHECKS.get(s.family)) for s in plan(depth, loss))
+
+
+def defects(solution: Solution) -> list[str]:
+    """What makes a solved problem unfit for hand work (empty: fit). Pure; rules in the module doc."""
+    p = solution.problem
+    found = (check(p, s.layer, solution.values) for s, check in _plan(p.depth, p.loss) if check)
+    return [d for d in found if d]
+
+
+def well_posed_solution(problem: Problem) -> Solution | None:
+    """The solution if :func:`defects` would be empty, else None; cheap: the walk stops at the
+    first defect. The walk is :func:`generator.solver.solve`'s own (same plan, same step
+    functions, same order), with the plan cached: the sampler solves thousands of drafts."""
+    values = dict(problem.givens())
+    planned = _plan(problem.depth, problem.loss)
+    for step, check in planned:
+        values[step.name] = step.compute(problem.layers[step.layer - 1].activation, values)
+        if check and check(problem, step.layer, values):
+            return None
+    steps = tuple(s for s, _ in planned)
+    return Solution(problem, steps, MappingProxyType({s.name: frozen_array(values[s.name]) for s in steps}))
+
+
+def sample_solution(rng: np.random.Generator, opts: SampleOptions, max_attempts: int = MAX_ATTEMPTS) -> Solution:
+    """Draw problems until one is well-posed; its solution (``.problem`` is the problem)."""
+    for _ in range(max_attempts):
+        solution = well_posed_solution(draw_problem(rng, opts))
+        if solution is not None:
+            return solution
+    raise SamplerError(
+        f"no hand-friendly problem found in {max_attempts} attempts for layers {','.join(map(str, opts.layers))} "
+        f"with {opts.hidden_activation} hidden units (try fewer or narrower layers, or tanh)"
+    )
+
+
+def sample_solutions(rng: np.random.Generator, opts: SampleOptions, n: int) -> tuple[Solution, ...]:
+    """``n`` problems in a row from one generator: problem k does not depend on ``n``."""
+    return tuple(sample_solution(rng, opts) for _ in range(n))

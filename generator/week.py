@@ -1,0 +1,289 @@
+"""A week's problem set, built from roster entries and options (pure).
+
+- Each student's problems come from their own random generator, seeded with a hash of
+  (seed, sampling options, student id): they depend on nothing else, so neither the order
+  nor the size of the roster changes anyone's problems, and a late student added to the
+  week changes no one else's. Problem k of a student does not depend on how many problems
+  there are.
+- Every student gets a safe file name (``answers/<file>.csv``, ``sheets/<file>.pdf``): the id
+  itself when it is a safe, portable file name, else a cleaned-up prefix of it plus a hash of
+  the whole id (unique, stable, never a path).
+- Every student gets a short variant code (a hash of their problems), printed on the sheets;
+  :func:`shared_variants` finds students whose problems are identical.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .problem import Problem
+from .record import Student, StudentProblem, Week, asked_entries
+from .roster import RosterEntry
+from .sampler import SampleOptions, check_options, sample_solutions
+from .solver import Solution, solve
+from .steps import DEFAULT_ASKED
+from .tolerance import entry_tolerances
+
+SAMPLER_VERSION = 1  # recorded with the options; bump when the same seed would draw other problems
+CLASS_ID = "class"  # the one shared variant of a week generated without a roster
+CLASS_NAME = "whole class"
+
+
+@dataclass(frozen=True)
+class WeekOptions:
+    seed: str
+    title: str
+    sample: SampleOptions = SampleOptions()
+    problems: int = 1  # per student (ignored with fixed problems)
+    asked: tuple[str, ...] = DEFAULT_ASKED
+    fixed: tuple[Problem, ...] = ()  # --from: everyone gets these
+    fixed_source: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The options as applied, for the record."""
+        if self.fixed:
+            first = self.fixed[0]
+            acts = [layer.activation for layer in first.layers]
+            applied = {
+                "layers": list(first.sizes),
+                "hidden_activation": acts[0] if len(acts) > 1 else None,
+                "output": acts[-1],
+                "loss": first.loss,
+                "learning_rate": first.learning_rate,
+            }
+        else:
+            applied = self.sample.to_json()
+        return {
+            **applied,
+            "problems": len(self.fixed) if self.fixed else self.problems,
+            "from": self.fixed_source,
+            "sampler": SAMPLER_VERSION,
+        }
+
+
+def options_from_record(week: Week) -> WeekOptions:
+    """The options a week was generated with (for adding students to it)."""
+    o = week.options
+    fixed = week.students[0].problems if o.get("from") and week.students else ()
+    return WeekOptions(
+        seed=week.seed,
+        title=week.title,
+        sample=SampleOptions(
+            tuple(o["layers"]), o.get("hidden_activation") or "sigmoid", o["output"], float(o["learning_rate"])
+        ),
+        problems=int(o.get("problems", 1)),
+        asked=tuple(week.asked),
+        fixed=tuple(sp.problem for sp in fixed),
+        fixed_source=o.get("from"),
+    )
+
+
+# ---- seeds ----
+
+def student_seed(seed: str, opts: SampleOptions, student_id: str) -> int:
+    """A 128-bit seed from (seed, sampling options, student id) and nothing else."""
+    payload = json.dumps([SAMPLER_VERSION, seed, opts.to_json(), student_id], sort_keys=True, ensure_ascii=False)
+    return int.from_bytes(hashlib.sha256(payload.encode("utf-8")).digest()[:16], "big")
+
+
+def student_problem(solution: Solution) -> StudentProblem:
+    """A problem with every answer (the solver's order) and its tolerances, for the record."""
+    return StudentProblem(
+        solution.problem,
+        MappingProxyType({name: solution[name] for name in solution.names}),
+        MappingProxyType(dict(entry_tolerances(solution))),
+    )
+
+
+def sampled_problems(options: WeekOptions, student_id: str) -> tuple[StudentProblem, ...]:
+    rng = np.random.default_rng(student_seed(options.seed, options.sample, student_id))
+    return tuple(student_problem(s) for s in sample_solutions(rng, options.sample, options.problems))
+
+
+# ---- file names and variant codes ----
+
+_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def is_safe_file(student_id: str) -> bool:
+    """A portable file stem: letters, digits, ``._-``, not starting with a dot or dash, not
+    ending with a dot, at most 64 characters, not a reserved Windows device name."""
+    return (
+        bool(_SAFE.fullmatch(student_id))
+        and not student_id.endswith(".")
+        and student_id.split(".")[0].casefold() not in _RESERVED
+    )
+
+
+def hashed_file(student_id: str, digits: int = 10) -> str:
+    """``a/b`` → ``a_b-1f2e3d4c5b``: a readable prefix plus a hash of the whole id."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", student_id).strip("._-")[:32].rstrip("._-") or "student"
+    return f"{slug}-{_digest(student_id).hex()[:digits]}"
+
+
+def assign_files(ids: Iterable[str], taken: Iterable[str] = ()) -> dict[str, str]:
+    """A unique safe file stem per id (unique ignoring case too: macOS and Windows).
+
+    Safe ids keep their own name unless it is taken; the others get :func:`hashed_file`.
+    The result does not depend on the order of ``ids``.
+    """
+    used = {f.casefold() for f in taken}
+    ids = sorted(set(ids))
+    out: dict[str, str] = {}
+    for sid in ids:
+        if is_safe_file(sid) and sid.casefold() not in used:
+            out[sid] = sid
+            used.add(sid.casefold())
+    for sid in ids:
+        if sid in out:
+            continue
+        digits = 10
+        while hashed_file(sid, digits).casefold() in used:
+            digits += 2
+        out[sid] = hashed_file(sid, digits)
+        used.add(out[sid].casefold())
+    return out
+
+
+def variant_key(problems: Sequence[StudentProblem]) -> str:
+    return json.dumps([sp.problem.to_json() for sp in problems], sort_keys=True)
+
+
+def variant_code(problems: Sequence[StudentProblem], length: int = 6) -> str:
+    """A short code for a set of problems (printed on every page), e.g. ``K7QM2X``."""
+    n = int.from_bytes(_digest(variant_key(problems))[:8], "big")
+    return "".join(_CODE_ALPHABET[(n >> (5 * i)) & 31] for i in range(length))
+
+
+def shared_variants(students: Iterable[Student]) -> list[tuple[str, ...]]:
+    """Groups of student ids whose problems are identical (each group ≥ 2, in roster order)."""
+    groups: dict[str, list[str]] = {}
+    for s in students:
+        groups.setdefault(variant_key(s.problems), []).append(s.id)
+    return [tuple(g) for g in groups.values() if len(g) > 1]
+
+
+# ---- the answer template ----
+
+TEMPLATE_HEADER = ("student_id", "problem", "quantity", "row", "col", "value")
+
+
+def answer_csv(week: Week, students: Iterable[Student], filled: bool = False) -> str:
+    """The answer template (value empty) or, ``filled``, the key: a complete, correct submission."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(TEMPLATE_HEADER)
+    for s in students:
+        for k, name, i, j in asked_entries(week, s):
+            value = repr(float(s.problems[k - 1].answers[name][i - 1, j - 1])) if filled else ""
+            w.writerow((s.id, k, name, i, j, value))
+    return buf.getvalue()
+
+
+# ---- the week ----
+
+def class_entry() -> RosterEntry:
+    """The one 'student' of a week generated without a roster."""
+    return RosterEntry(CLASS_ID, CLASS_NAME, {}, 0)
+
+
+NO_ROSTER = MappingProxyType({"source": None, "id_column": None, "name_column": None, "columns": []})
+
+
+def make_students(
+    entries: Sequence[RosterEntry], options: WeekOptions, taken_files: Iterable[str] = ()
+) -> tuple[Student, ...]:
+    if not options.fixed:
+        check_options(options.sample)
+    files = assign_files((e.id for e in entries), taken_files)
+    fixed = tuple(student_problem(solve(p)) for p in options.fixed)
+    students = []
+    for e in entries:
+        problems = fixed or sampled_problems(options, e.id)
+        students.append(
+            Student(
+                id=e.id,
+                name=e.name,
+                file=files[e.id],
+                variant=variant_code(problems),
+                columns=MappingProxyType(dict(e.columns)),
+                problems=problems,
+            )
+        )
+    return tuple(students)
+
+
+def build_week(
+    entries: Sequence[RosterEntry] | None,
+    options: WeekOptions,
+    roster_info: Mapping[str, Any] | None = None,
+    *,
+    version: str = "",
+    created: str = "",
+) -> Week:
+    """The week: every student's problems, answers and tolerances. ``entries=None``: no roster,
+    one shared variant for the whole class (id ``class``)."""
+    if entries is None:
+        entries = (class_entry(),)
+    roster_info = NO_ROSTER if roster_info is None else roster_info
+    return Week(
+        title=options.title,
+        seed=options.seed,
+        asked=tuple(options.asked),
+        options=MappingProxyType(options.to_json()),
+        roster=MappingProxyType(dict(roster_info)),
+        students=make_students(entries, options),
+        version=version,
+        created=created,
+    )
+
+
+class DuplicateStudent(ValueError):
+    def __init__(self, entry: RosterEntry):
+        super().__init__(f"line {entry.line}: id {entry.id!r} is already in the week")
+        self.entry = entry
+
+
+def add_students(week: Week, entries: Sequence[RosterEntry], roster_info: Mapping[str, Any]) -> Week:
+    """The week with more students, drawn exactly as they would have been at first: no one
+    already in the week changes. Refuses an id already in the week (:class:`DuplicateStudent`)."""
+    existing = {s.id for s in week.students}
+    for e in entries:
+        if e.id in existing:
+            raise DuplicateStudent(e)
+    new = make_students(entries, options_from_record(week), (s.file for s in week.students))
+    roster = dict(week.roster)
+    roster["added"] = [*roster.get("added", []), dict(roster_info)]
+    roster["columns"] = list(dict.fromkeys([*roster.get("columns", []), *roster_info.get("columns", [])]))
+    return Week(
+        title=week.title,
+        seed=week.seed,
+        asked=week.asked,
+        options=week.options,
+        roster=MappingProxyType(roster),
+        students=week.students + new,
+        version=week.version,
+        created=week.created,
+    )
+
+
+def generate_week(*args: Any, **kwargs: Any) -> Week:
+    """Generate a week's folder: :func:`generator.cli_week.generate_week` (files live at the edge)."""
+    from .cli_week import generate_week as generate
+
+    return generate(*args, **kwargs)
