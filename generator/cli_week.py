@@ -41,14 +41,13 @@ def default_seed(today: _dt.date | None = None) -> str:
 
 # ---- the week's folder (the edge) ----
 
-def write_answer_template(path: Path, week: Week, student: Student) -> None:
-    """``answers/<file>.csv``: the student's blank answer template."""
-    write_text_atomic(path, answer_csv(week, [student]))
-
-
-def _inside(folder: Path, path: Path) -> Path:
-    if folder.resolve() not in path.resolve().parents:  # belt and braces: file names are safe already
-        raise UserError(f"{path}: refusing to write outside {folder}")
+def write_answer_template(folder: Path, week: Week, student: Student) -> Path:
+    """``folder/<file>.csv``: the student's blank answer template (``folder`` is a fresh staging folder)."""
+    name = f"{student.file}.csv"
+    if os.path.basename(name) != name or student.file in ("", ".", ".."):  # belt and braces: names are safe
+        raise UserError(f"{student.file!r}: refusing a file name that is a path")
+    path = folder / name
+    path.write_text(answer_csv(week, [student]), encoding="utf-8", newline="")
     return path
 
 
@@ -65,8 +64,9 @@ def write_week_folder(out: Path, week: Week) -> None:
         answers = stage / ANSWERS_DIR
         answers.mkdir()
         for s in week.students:
-            write_answer_template(_inside(answers, answers / f"{s.file}.csv"), week, s)
+            write_answer_template(answers, week, s)
         write_week(stage, week)
+        _usual_permissions(stage)
         old = stage / "previous"
         old.mkdir()
         moved = []
@@ -85,6 +85,14 @@ def write_week_folder(out: Path, week: Week) -> None:
             raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _usual_permissions(folder: Path) -> None:
+    """Temporary files are private (0600); the week's files get the usual ones (umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in folder.rglob("*"):
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
 def _check_out(out: Path, force: bool) -> None:

@@ -127,11 +127,11 @@ def choose_id_column(headers: list[str], rows: list[dict[str, str]], id_column: 
             return folded[0]
         raise RosterError(f"{source}: no column {id_column!r} (--id-column); the columns are {', '.join(headers)}")
     candidates = _find(headers, ID_PREFERENCE)
-    for h in candidates:
-        if any(r.get(h, "").strip() for r in rows):
-            return h
+    filled = [h for h in candidates if any(r.get(h, "").strip() for r in rows)]
+    if filled or candidates:
+        return (filled or candidates)[0]
     raise RosterError(
-        f"{source}: no id column found (looked for id, SIS User ID, ID number, Student ID, username, … with values); "
+        f"{source}: no id column found (looked for id, SIS User ID, ID number, Student ID, username, …); "
         f"the columns are {', '.join(headers)}; choose one with --id-column"
     )
 

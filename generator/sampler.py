@@ -95,6 +95,8 @@ def check_options(opts: SampleOptions) -> None:
         )
     if opts.output not in OUTPUT_CHOICES:
         raise SamplerError(f"--output: unknown output {opts.output!r} (use {' or '.join(OUTPUT_CHOICES)})")
+    if opts.output == "softmax" and opts.layers[-1] < 2:
+        raise SamplerError("--output softmax: needs at least 2 output units (--layers …,2)")
     if not (isinstance(opts.learning_rate, (int, float)) and math.isfinite(opts.learning_rate)) or opts.learning_rate <= 0:
         raise SamplerError(f"--learning-rate: must be a number > 0, got {opts.learning_rate}")
 
