@@ -30,7 +30,7 @@ from .steps import DEFAULT_ASKED
 from .week import DuplicateStudent, WeekOptions, add_students, answer_csv, build_week, shared_variants
 
 ANSWERS_DIR = "answers"
-SAMPLING_FLAGS = ("layers", "hidden_activation", "output", "learning_rate", "problems", "from", "seed", "title", "asked")
+SAMPLING_FLAGS = ("layers", "hidden_activation", "output", "learning_rate", "problems", "from", "seed", "title", "asked", "xlsx")
 
 
 def default_seed(today: _dt.date | None = None) -> str:
@@ -51,6 +51,17 @@ def write_answer_template(folder: Path, week: Week, student: Student) -> Path:
     return path
 
 
+def write_answer_templates(folder: Path, week: Week) -> None:
+    """Every student's template: CSV, and the Excel workbook too when the week asks for it."""
+    for s in week.students:
+        write_answer_template(folder, week, s)
+    if week.options.get("xlsx"):
+        from grader.xlsx import template_rows, write_answer_workbooks
+
+        jobs = [(folder / f"{s.file}.xlsx", template_rows(week, s)) for s in week.students]
+        write_answer_workbooks(jobs, title=week.title)
+
+
 def write_week_folder(out: Path, week: Week) -> None:
     """Write ``week.json`` and ``answers/`` into ``out`` whole or not at all.
 
@@ -63,8 +74,7 @@ def write_week_folder(out: Path, week: Week) -> None:
     try:
         answers = stage / ANSWERS_DIR
         answers.mkdir()
-        for s in week.students:
-            write_answer_template(answers, week, s)
+        write_answer_templates(answers, week)
         write_week(stage, week)
         _usual_permissions(stage)
         old = stage / "previous"
@@ -129,6 +139,7 @@ def _options(o: dict[str, Any]) -> WeekOptions:
         asked=parse_asked(o["asked"]) if "asked" in o else DEFAULT_ASKED,
         fixed=tuple(fixed),
         fixed_source=fixed_source,
+        xlsx=bool(o.get("xlsx", False)),
     )
 
 
@@ -147,6 +158,7 @@ def generate_week(
     from_file: Path | None = None,
     title: str | None = None,
     asked: str | list[str] | None = None,
+    xlsx: bool | None = None,
     add: Path | None = None,
     force: bool = False,
     pdf: bool = True,
@@ -163,7 +175,7 @@ def generate_week(
     week = _generate(
         Path(out), roster=roster, id_column=id_column, config=config, seed=seed, layers=layers,
         hidden_activation=hidden_activation, output=output, learning_rate=learning_rate, problems=problems,
-        from_file=from_file, title=title, asked=asked, add=add, force=force,
+        from_file=from_file, title=title, asked=asked, xlsx=xlsx, add=add, force=force,
     )
     if pdf:
         render_pdfs(Path(out), week, jobs=jobs, paper=paper, progress=progress)
@@ -185,13 +197,14 @@ def _generate(
     from_file: Path | None,
     title: str | None,
     asked: str | list[str] | None,
+    xlsx: bool | None,
     add: Path | None,
     force: bool,
 ) -> Week:
     flags = {
         "roster": roster, "id_column": id_column, "seed": seed, "layers": layers,
         "hidden_activation": hidden_activation, "output": output, "learning_rate": learning_rate,
-        "problems": problems, "from": from_file, "title": title, "asked": asked,
+        "problems": problems, "from": from_file, "title": title, "asked": asked, "xlsx": xlsx,
     }
     try:
         if add is not None:
@@ -269,6 +282,7 @@ def generate(
     problems: int = typer.Option(None, "--problems", help="Problems per student (default 1)."),
     from_file: Path = typer.Option(None, "--from", metavar="PROBLEM.json", help="Every student gets these fixed problems (e.g. the worked example)."),
     title: str = typer.Option(None, "--title", help="Title printed on the sheets."),
+    xlsx: bool = typer.Option(None, "--xlsx/--no-xlsx", help="Also write answers/<file>.xlsx, an Excel answer workbook, beside each CSV template."),
     add_students_file: Path = typer.Option(None, "--add-students", metavar="MORE.csv", help="Add these students to the existing week in DIR; no one else changes."),
     force: bool = typer.Option(False, "--force", help="Replace the week in a non-empty DIR."),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Render sheets and keys (--no-pdf: only the record and answer templates)."),
@@ -280,7 +294,8 @@ def generate(
         week = generate_week(
             out, roster=roster, id_column=id_column, config=config, seed=seed, layers=layers,
             hidden_activation=hidden_activation, output=output, learning_rate=learning_rate,
-            problems=problems, from_file=from_file, title=title, add=add_students_file, force=force, pdf=False,
+            problems=problems, from_file=from_file, title=title, xlsx=xlsx, add=add_students_file, force=force,
+            pdf=False,
         )
         _summary(out, week, added=add_students_file is not None)
         if pdf:

@@ -76,6 +76,12 @@ def _count(value: Any, where: str) -> int:
     return value
 
 
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    return value
+
+
 def _choice(choices: tuple[str, ...]) -> Callable[[Any, str], str]:
     def read(value: Any, where: str) -> str:
         if value not in choices:
@@ -98,6 +104,7 @@ KEYS: dict[str, Callable[[Any, str], Any]] = {
     "roster": _text,
     "id_column": _text,
     "from": _text,
+    "xlsx": _bool,
 }
 PATH_KEYS = ("roster", "from")
 

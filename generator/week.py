@@ -47,6 +47,7 @@ class WeekOptions:
     asked: tuple[str, ...] = DEFAULT_ASKED
     fixed: tuple[Problem, ...] = ()  # --from: everyone gets these
     fixed_source: str | None = None
+    xlsx: bool = False  # answer workbooks beside the CSV templates
 
     def to_json(self) -> dict[str, Any]:
         """The options as applied, for the record."""
@@ -66,6 +67,7 @@ class WeekOptions:
             **applied,
             "problems": len(self.fixed) if self.fixed else self.problems,
             "from": self.fixed_source,
+            "xlsx": self.xlsx,
             "sampler": SAMPLER_VERSION,
         }
 
@@ -84,6 +86,7 @@ def options_from_record(week: Week) -> WeekOptions:
         asked=tuple(week.asked),
         fixed=tuple(sp.problem for sp in fixed),
         fixed_source=o.get("from"),
+        xlsx=bool(o.get("xlsx", False)),
     )
 
 

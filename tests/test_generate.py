@@ -315,3 +315,16 @@ def test_variant_codes_are_short_and_shared_variants_are_reported(tmp_path, runn
     codes = {s.variant for s in week.students}
     assert all(len(c) == 6 for c in codes)
     assert variant_code(week.students[0].problems) == week.students[0].variant
+
+
+def test_xlsx_workbooks_beside_the_templates(tmp_path, runner):
+    openpyxl = pytest.importorskip("openpyxl")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('xlsx = true\nseed = "x"\n')
+    out = tmp_path / "w"
+    r = gen(runner, out, "--config", cfg, "--roster", roster(tmp_path / "r.csv", ["007"]))
+    assert r.exit_code == 0, r.stderr
+    ws = openpyxl.load_workbook(out / "answers" / "007.xlsx").worksheets[0]
+    csv_rows = list(csv.reader(io.StringIO((out / "answers" / "007.csv").read_text())))
+    assert ws.max_row == len(csv_rows) and ws.cell(2, 1).value == "007"
+    assert read_week(out).options["xlsx"] is True
