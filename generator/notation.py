@@ -103,7 +103,10 @@ def num(v: Any, digits: int = 8) -> Markup:
 
 
 def _bracketed(cells: list[list[str]], cls: str, label: str = "", widths: list[float] | None = None) -> str:
-    """Rows of HTML cells inside brackets (CSS borders), row by row, without a table (fast to lay out).
+    """Rows of HTML cells inside brackets, row by row, without a table (fast to lay out).
+
+    The brackets are the outer box's border; the inner box (white) hides the middle of its top and
+    bottom edges, leaving the brackets' short ends (no positioned boxes: cheap for weasyprint).
 
     ``widths`` (in ``ch``) gives each column a fixed width so that columns line up across rows.
     """
@@ -113,7 +116,7 @@ def _bracketed(cells: list[list[str]], cls: str, label: str = "", widths: list[f
         '<span class="r" role="row">' + "".join(f'<span class="c"{st} role="cell">{c}</span>' for c, st in zip(row, style)) + "</span>"
         for row in cells
     )
-    return f'<span class="mat {cls}" role="table"{aria}>{rows}</span>'
+    return f'<span class="mat {cls}" role="table"{aria}><span class="in">{rows}</span></span>'
 
 
 def matrix(m: Any, digits: int = 8, label: str = "") -> Markup:
