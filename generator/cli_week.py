@@ -213,6 +213,8 @@ def _generate(
                 raise UserError(f"--add-students uses the week's own options; drop --{given[0].replace('_', '-')}")
             return _add_to_week(out, add, id_column)
         o = merge(read_config(config) if config else {}, flags)
+        if o.get("id_column") and not o.get("roster"):
+            raise UserError("--id-column: needs --roster")
         _check_out(out, force)
         options = _options(o)
         students = read_roster(Path(o["roster"]), o.get("id_column")) if o.get("roster") else None

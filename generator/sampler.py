@@ -107,38 +107,57 @@ def weight_limit(n_in: int) -> int:
     return max(4, int(limit * WEIGHT_DIVISOR + 1e-9))
 
 
-def _signed(u: np.ndarray, low: int, high: int) -> np.ndarray:
-    """Uniform numbers u in [0, 1) → integers k with low ≤ |k| ≤ high and a random sign, uniformly."""
-    m = high - low + 1
-    i = np.floor(u * 2 * m).astype(int)
-    return np.where(i < m, -(low + i), low + i - m)
+@dataclass(frozen=True)
+class _Layout:
+    """Where each number of a problem comes from in one vector of uniform draws (per options)."""
+
+    n_in: int
+    shapes: tuple[tuple[int, int], ...]
+    ends: tuple[int, ...]  # where x and each weight matrix end among the signed numbers
+    low: np.ndarray  # smallest |k| of each signed number
+    span: np.ndarray  # how many |k| values each may take
+    divisor: np.ndarray  # number = k / divisor
+    acts: tuple[str, ...]
+
+
+@lru_cache(maxsize=64)
+def _layout(opts: SampleOptions) -> _Layout:
+    sizes = opts.layers
+    shapes = tuple((sizes[l + 1], sizes[l] + 1) for l in range(len(sizes) - 1))
+    low, high, div = [MIN_INPUT] * sizes[0], [INPUT_DIVISOR] * sizes[0], [INPUT_DIVISOR] * sizes[0]
+    for r, c in shapes:
+        low += [1] * (r * c)
+        high += [weight_limit(c - 1)] * (r * c)
+        div += [WEIGHT_DIVISOR] * (r * c)
+    ends = tuple(np.cumsum([sizes[0]] + [r * c for r, c in shapes]).tolist())
+    low_a, high_a = np.array(low), np.array(high)
+    acts = (opts.hidden_activation,) * (len(sizes) - 2) + (opts.output,)
+    return _Layout(sizes[0], shapes, ends, low_a, high_a - low_a + 1, np.array(div, dtype=float), acts)
 
 
 def draw_problem(rng: np.random.Generator, opts: SampleOptions) -> Problem:
     """One random hand-friendly problem, not yet checked for being well-posed.
 
-    One call of the generator per problem (speed): uniform numbers cut into the input,
-    the weights layer by layer and the target.
+    One call of the generator per problem (speed): a vector of uniform numbers, cut into the
+    signed numbers (input, then the weights layer by layer), which inputs are zero, the target.
     """
-    sizes = opts.layers
-    shapes = [(sizes[l + 1], sizes[l] + 1) for l in range(len(sizes) - 1)]
-    counts = [sizes[0], sizes[0]] + [r * c for r, c in shapes] + [sizes[-1]]
-    parts = np.split(rng.random(sum(counts)), np.cumsum(counts)[:-1])
-    keep = parts[1] >= ZERO_INPUT
+    lay = _layout(opts)
+    n_signed, n_out = lay.ends[-1], opts.layers[-1]
+    u = rng.random(n_signed + lay.n_in + n_out)
+    i = (u[:n_signed] * 2 * lay.span).astype(int)  # uniform over 2·span cases: sign × |k|
+    k = np.where(i < lay.span, -(lay.low + i), lay.low + i - lay.span)
+    keep = u[n_signed : n_signed + lay.n_in] >= ZERO_INPUT
     if not keep.any():
         keep[:] = True
-    x = _signed(parts[0], MIN_INPUT, INPUT_DIVISOR) * keep / INPUT_DIVISOR
-    acts = [opts.hidden_activation] * (len(sizes) - 2) + [opts.output]
+    k[: lay.n_in] *= keep
+    values = k / lay.divisor  # k / 20 is the double nearest to the 2-decimal number (k * 0.05 is not always)
     layers = tuple(
-        # k / 20 is the double nearest to the 2-decimal number (k * 0.05 is not always)
-        Layer(frozen_array(_signed(u, 1, weight_limit(shape[1] - 1)).reshape(shape) / WEIGHT_DIVISOR), act)
-        for u, shape, act in zip(parts[2:-1], shapes, acts)
+        Layer(frozen_array(values[start:end].reshape(shape)), act)
+        for start, end, shape, act in zip(lay.ends[:-1], lay.ends[1:], lay.shapes, lay.acts)
     )
-    if opts.output == "softmax":
-        y = (np.arange(sizes[-1]) == int(parts[-1][0] * sizes[-1])).astype(float)
-    else:
-        y = (parts[-1] < 0.5).astype(float)
-    return Problem(column(x), column(y), layers, opts.loss, float(opts.learning_rate))
+    t = u[-n_out:]
+    y = (np.arange(n_out) == int(t[0] * n_out)).astype(float) if opts.output == "softmax" else (t < 0.5).astype(float)
+    return Problem(column(values[: lay.n_in]), column(y), layers, opts.loss, float(opts.learning_rate))
 
 
 def visible_update(W_new: np.ndarray) -> np.ndarray:
