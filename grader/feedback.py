@@ -7,6 +7,8 @@ seed's notation (``generator.notation``), with what went wrong (``grader.diagnos
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
@@ -16,7 +18,7 @@ from markupsafe import Markup, escape
 
 from generator import notation
 from generator.formats import fmt_number
-from generator.record import Week, write_text_atomic
+from generator.record import Week
 from generator.steps import plan
 
 from .diagnose import Diagnosis
@@ -44,7 +46,7 @@ def _submitted_cell(e: EntryResult) -> Markup:
     text = e.submitted if e.verdict != MISSING else "—"
     shown = text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
     title = f"{text}: {e.note or e.verdict}" if e.verdict != MISSING else "not handed in"
-    return Markup('<span class="n {}" title="{}">{}</span>').format(e.verdict, title, shown)
+    return Markup(f'<span class="n {e.verdict}" title="{escape(title)}">{escape(shown)}</span>')
 
 
 def _diagnosis_html(d: Diagnosis, depth: int) -> Markup:
@@ -117,26 +119,45 @@ def feedback_html(week: Week, result: StudentResult) -> str:
     return environment().get_template("feedback.html").render(**feedback_context(week, result))
 
 
-def write_feedback(week: Week, results: Sequence[StudentResult], folder: Path, kind: str = "html",
-                   progress: Any = None) -> list[Path]:
-    """Write one feedback file per student into ``folder``; returns the paths written."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    pdf = None
+def _write_one(week: Week, result: StudentResult, folder: Path, kind: str) -> Path:
+    html = feedback_html(week, result)
     if kind == "pdf":
         import weasyprint  # slow to import: only when asked for
 
-        pdf = weasyprint
-    for result in results:
-        html = feedback_html(week, result)
-        if pdf is None:
-            path = folder / f"{result.student.file}.html"
-            write_text_atomic(path, html)
-        else:
-            path = folder / f"{result.student.file}.pdf"
-            pdf.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(str(path))
-        written.append(path)
-        if progress is not None:
-            progress()
-    return written
+        path = folder / f"{result.student.file}.pdf"
+        weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(str(path))
+    else:
+        path = folder / f"{result.student.file}.html"
+        path.write_text(html, encoding="utf-8")
+    return path
 
+
+_SHARED: tuple | None = None  # (week, results, folder, kind) inherited by forked workers
+
+
+def _write_slice(bounds: tuple[int, int]) -> list[str]:
+    week, results, folder, kind = _SHARED  # type: ignore[misc]
+    return [str(_write_one(week, r, folder, kind)) for r in results[bounds[0]:bounds[1]]]
+
+
+def write_feedback(week: Week, results: Sequence[StudentResult], folder: Path, kind: str = "html",
+                   jobs: int | None = None) -> list[Path]:
+    """Write one feedback file per student into ``folder``; returns the paths written.
+
+    Large classes are split over ``jobs`` forked processes (where the platform forks), which
+    inherit the results instead of having them pickled.
+    """
+    global _SHARED
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = jobs or os.cpu_count() or 1
+    per_job = 200 if kind == "html" else 4
+    if jobs < 2 or len(results) < 2 * per_job or "fork" not in multiprocessing.get_all_start_methods():
+        return [_write_one(week, r, folder, kind) for r in results]
+    _SHARED = (week, list(results), folder, kind)
+    size = max(per_job, -(-len(results) // (4 * jobs)))
+    slices = [(i, min(i + size, len(results))) for i in range(0, len(results), size)]
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            return [Path(p) for chunk in pool.map(_write_slice, slices) for p in chunk]
+    finally:
+        _SHARED = None

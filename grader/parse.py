@@ -39,6 +39,7 @@ REQUIRED = ("quantity", "row", "col", "value")
 
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2012": "-", "\ufe63": "-", "\uff0d": "-"})
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f\u2007]+")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _INT = re.compile(r"^[+-]?\d+(?:\.0*)?$")
 
 
@@ -103,8 +104,7 @@ def decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
         encoding = "cp1252"
-    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\r\n")
-    if controls > 8:
+    if len(_CONTROLS.findall(text, 0, 4096)) > 8:
         raise ParseError("binary file, not a CSV text file")
     return text, encoding
 
@@ -143,6 +143,8 @@ def parse_number(text: str, decimal_comma: bool) -> tuple[float | None, str]:
 
 
 def _int(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
     t = text.strip().strip('"')
     if not _INT.match(t):
         return None
@@ -205,7 +207,7 @@ def parse_submission(data: bytes) -> ParsedFile:
 
     for offset, fields in enumerate(csv.reader(lines[start + 1:], delimiter=delim)):
         line = start + 2 + offset
-        if not any(f.strip() for f in fields):
+        if not "".join(fields).strip():
             continue
         comma_value = False
         if len(fields) > width:

@@ -36,8 +36,13 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value: Any) -> str:
     """Text a spreadsheet will not run: a cell starting with = + - @ that is not a number gets a ' ."""
+    kind = type(value)
+    if kind is float:
+        return repr(value)
+    if kind is int:
+        return str(value)
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START) and parse_number(text, decimal_comma=True)[0] is None:
+    if text[:1] in FORMULA_START and text and parse_number(text, decimal_comma=True)[0] is None:
         return "'" + text
     return text
 
@@ -57,7 +62,7 @@ def grades_rows(book: Gradebook) -> list[tuple[str, ...]]:
 def details_rows(book: Gradebook) -> Iterable[tuple[Any, ...]]:
     for r in book.results:
         for e in r.entries:
-            yield (r.student.id, e.problem, e.quantity, e.row, e.col, repr(e.expected), e.submitted, e.verdict,
+            yield (r.student.id, e.problem, e.quantity, e.row, e.col, e.expected, e.submitted, e.verdict,
                    _num(e.credit), e.note)
 
 
