@@ -133,12 +133,13 @@ def grade(
 def demo(
     out: Path = typer.Option(Path("bpdrill-demo"), "--out", "-o", help="Folder for the demo week, submissions and results."),
     force: bool = typer.Option(False, "--force", help="Replace an earlier demo in that folder."),
+    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Render the sheets and keys (slower; skipped when rendering is not possible)."),
 ) -> None:
     """The weekly workflow end to end on built-in data: generate, sample submissions, grade."""
     from .demo import run_demo
 
     try:
-        run_demo(out, force, Console())
+        run_demo(out, force, Console(), pdf)
     except UserError as e:
         raise fail(str(e))
 

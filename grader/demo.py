@@ -87,34 +87,21 @@ def no_update(student: Student) -> Callable[[int], dict[str, np.ndarray]]:
 
 # ---- the week ----
 
-def make_week(folder: Path, roster: Path, console: Console) -> Week:
+def make_week(folder: Path, roster: Path, console: Console, pdf: bool = True) -> Week:
     """Generate the demo week with the generator's own function (PDFs when rendering works)."""
     try:
-        from generator.week import generate_week  # type: ignore[attr-defined]
-    except ImportError:
-        generate_week = None
-    if generate_week is None:
-        write_fallback_week(folder, ROSTER_CSV)
-        console.print("[yellow]generate is not available yet: built the demo week directly from the sampler[/yellow]")
+        from generator.cli_week import generate_week
+    except ImportError:  # pragma: no cover - only while generate is being built
+        write_week_directly(folder, ROSTER_CSV)
+        console.print("[yellow]generate is not available: built the demo week directly from the sampler[/yellow]")
         return read_week(folder)
-    return call_generate(generate_week, folder, roster, console)
-
-
-def call_generate(generate_week: Callable, folder: Path, roster: Path, console: Console) -> Week:
-    import inspect
-
-    params = inspect.signature(generate_week).parameters
-    kwargs = {"out": folder, "roster": roster, "seed": SEED, "title": TITLE, "force": True, "pdf": True, "jobs": 2}
-    kwargs = {k: v for k, v in kwargs.items() if k in params}
-    try:
-        generate_week(**kwargs)
-    except Exception as e:  # noqa: BLE001 - e.g. no fonts for PDFs: try without
-        if "pdf" not in params:
-            raise
-        console.print(f"[yellow]PDFs skipped ({type(e).__name__}: {e})[/yellow]")
-        kwargs["pdf"] = False
-        generate_week(**kwargs)
-    return read_week(folder)
+    options = dict(roster=roster, seed=SEED, title=TITLE, force=True, jobs=2, progress=False)
+    if pdf:
+        try:
+            return generate_week(folder, pdf=True, **options)
+        except Exception as e:  # noqa: BLE001 - e.g. missing system fonts: the week still works without PDFs
+            console.print(f"[yellow]PDFs skipped ({type(e).__name__}: {e})[/yellow]")
+    return generate_week(folder, pdf=False, **options)
 
 
 def build_week(students: list[tuple[str, str]], seed: str = SEED, problems: list | None = None,
@@ -139,7 +126,7 @@ def build_week(students: list[tuple[str, str]], seed: str = SEED, problems: list
     return Week(title, seed, DEFAULT_ASKED, {"layers": [2, 2, 2]}, {"id_column": "id"}, tuple(out))
 
 
-def write_fallback_week(folder: Path, roster_csv: str) -> None:
+def write_week_directly(folder: Path, roster_csv: str) -> None:
     from generator.record import write_week
 
     rows = list(csv.DictReader(io.StringIO(roster_csv)))
@@ -180,7 +167,7 @@ def write_submissions(week: Week, folder: Path) -> dict[str, str]:
     return kinds
 
 
-def run_demo(out: Path, force: bool, console: Console) -> None:
+def run_demo(out: Path, force: bool, console: Console, pdf: bool = True) -> None:
     from .cli import run_grade
 
     if out.exists() and any(out.iterdir()):
@@ -194,7 +181,7 @@ def run_demo(out: Path, force: bool, console: Console) -> None:
     roster = out / "roster.csv"
     roster.write_text(ROSTER_CSV, encoding="utf-8")
     console.rule("[bold]1. generate the week")
-    week = make_week(out / "week", roster, console)
+    week = make_week(out / "week", roster, console, pdf)
     console.print(f"{len(week.students)} students, each with their own problem: {out / 'week'}")
     console.rule("[bold]2. sample submissions")
     kinds = write_submissions(week, out / "submissions")

@@ -109,10 +109,23 @@ def read_files(files: Iterable[SubmittedFile]) -> list[ReadFile]:
 
 # ---- stage: whose ----
 
+def split_by_student(rf: ReadFile) -> list[ReadFile]:
+    """A file with rows for several students (a TA's key, a class export) → one part per student."""
+    ids = rf.parsed.student_ids if rf.parsed else ()
+    if len(ids) < 2:
+        return [rf]
+    parts = []
+    for sid in ids:
+        rows = tuple(r for r in rf.parsed.rows if r.student_id == sid)
+        parsed = replace(rf.parsed, rows=rows)
+        parts.append(replace(rf, parsed=parsed, file=replace(rf.file, source=f"{rf.file.source} (rows of {sid})")))
+    return parts
+
+
 def assign_files(roster: Roster, files: Sequence[ReadFile]) -> tuple[dict[str, list[tuple[ReadFile, Identity]]], list[FileOutcome]]:
     owned: dict[str, list[tuple[ReadFile, Identity]]] = {}
     orphans: list[FileOutcome] = []
-    for rf in files:
+    for rf in (part for f in files for part in split_by_student(f)):
         ids = rf.parsed.student_ids if rf.parsed else ()
         who = identify(roster, rf.name, ids)
         if who.student_id is None:

@@ -234,3 +234,19 @@ def test_wrong_input_carried_forward_is_explained(runner, tmp_path, week):
     run(runner, tmp_path, tmp_path / "subs")
     html = (tmp_path / "out" / "feedback" / f"{ada.file}.html").read_text(encoding="utf-8")
     assert "sign is reversed" in html and "error carried forward" in html
+
+
+def test_generated_week_key_scores_full_marks(runner, tmp_path):
+    """The generator's own week and key (`bpdrill key --format csv`): a complete, correct submission."""
+    roster = put(tmp_path, "roster.csv", "SIS User ID,Name\n00123,Ada\n00124,Alan\nx-9,Grace\n")
+    r = invoke(runner, "generate", "--out", tmp_path / "week", "--roster", roster, "--seed", "t", "--problems", "2",
+               "--output", "softmax", "--no-pdf")
+    assert r.exit_code == 0, r.output
+    key = invoke(runner, "key", tmp_path / "week", "--format", "csv")
+    put(tmp_path / "subs", "all-students-key.csv", key.stdout)  # one file, rows of every student
+    one = invoke(runner, "key", tmp_path / "week", "--student", "00124", "--format", "csv")
+    put(tmp_path / "subs2", "00124.csv", one.stdout)
+    g = run(runner, tmp_path, tmp_path / "subs")
+    assert [v["percent"] for v in g.values()] == ["100", "100", "100"]
+    g = run(runner, tmp_path, tmp_path / "subs2")
+    assert g["00124"]["percent"] == "100" and g["00123"]["status"] == "missing"
