@@ -285,8 +285,11 @@ def add_students(week: Week, entries: Sequence[RosterEntry], roster_info: Mappin
     )
 
 
-def generate_week(*args: Any, **kwargs: Any) -> Week:
-    """Generate a week's folder: :func:`generator.cli_week.generate_week` (files live at the edge)."""
-    from .cli_week import generate_week as generate
+def __getattr__(name: str) -> Any:
+    """``from generator.week import generate_week``: the whole ``generate`` as a function. It writes
+    files, so it lives at the edge (:func:`generator.cli_week.generate_week`); fetched lazily."""
+    if name == "generate_week":
+        from .cli_week import generate_week
 
-    return generate(*args, **kwargs)
+        return generate_week
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
