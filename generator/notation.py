@@ -112,8 +112,10 @@ def _bracketed(cells: list[list[str]], cls: str, label: str = "", widths: list[f
     """
     aria = f' aria-label="{escape(label)}"' if label else ""
     style = [f' style="width:{w:g}ch"' if w else "" for w in (widths or [0] * len(cells[0]))]
+    cell = "c" if len(cells[0]) > 1 else "c1"  # one column: plain inline cells, aligned by the row
     rows = "".join(
-        '<span class="r" role="row">' + "".join(f'<span class="c"{st} role="cell">{c}</span>' for c, st in zip(row, style)) + "</span>"
+        '<span class="r" role="row">' + "".join(f'<span class="{cell}"{st} role="cell">{c}</span>'
+                                                for c, st in zip(row, style)) + "</span>"
         for row in cells
     )
     return f'<span class="mat {cls}" role="table"{aria}><span class="in">{rows}</span></span>'
@@ -128,7 +130,7 @@ def matrix(m: Any, digits: int = 8, label: str = "") -> Markup:
     if a.shape == (1, 1):
         return num(a[0, 0], digits)
     cells = [[number(v, digits) for v in row] for row in a]
-    widths = [max(len(row[j]) for row in cells) + 0.6 for j in range(a.shape[1])]
+    widths = [max(len(row[j]) for row in cells) + 0.6 for j in range(a.shape[1])] if a.shape[1] > 1 else None
     return Markup(_bracketed(cells, "num", label, widths))
 
 
