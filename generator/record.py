@@ -188,20 +188,42 @@ def read_week(folder: Path) -> Week:
         raise RecordError(f"{path}: {e}") from None
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write a file whole or not at all (temporary file in the same folder, then rename)."""
+    """Write a file whole or not at all (temporary file in the same folder, then rename).
+
+    The file gets the usual permissions (0666 less the umask), not mkstemp's owner-only 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def dumps_record(data: Any, indent: str = "") -> str:
+    """JSON for people: objects indented, each number list or matrix on one line.
+
+    (json.dumps with indent= puts every number on its own line and is slow on a large class.)"""
+    inner = indent + " "
+    if isinstance(data, dict) and data:
+        items = (f"{inner}{json.dumps(k, ensure_ascii=False)}: {dumps_record(v, inner)}" for k, v in data.items())
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(data, list) and data and any(isinstance(v, dict) for v in data):
+        return "[\n" + ",\n".join(inner + dumps_record(v, inner) for v in data) + "\n" + indent + "]"
+    return json.dumps(data, ensure_ascii=False)
+
+
 def write_week(folder: Path, week: Week) -> Path:
     path = Path(folder) / RECORD_FILE
-    write_text_atomic(path, json.dumps(week_to_json(week), indent=1, ensure_ascii=False) + "\n")
+    write_text_atomic(path, dumps_record(week_to_json(week)) + "\n")
     return path

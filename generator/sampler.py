@@ -31,15 +31,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Callable, Mapping
 
 import numpy as np
 
 from .activations import ACTIVATIONS
 from .problem import Layer, Problem, column, frozen_array
-from .solver import Solution
-from .steps import PlannedStep, plan
+from .solver import Solution, solution_from, walk
 
 HIDDEN_CHOICES = ("sigmoid", "tanh", "relu")
 OUTPUT_CHOICES = ("sigmoid", "softmax")
@@ -212,30 +210,22 @@ CHECKS: dict[str, Callable[[Problem, int, Values], str | None]] = {
 }
 
 
-@lru_cache(maxsize=None)
-def _plan(depth: int, loss: str) -> tuple[tuple[PlannedStep, Callable | None], ...]:
-    return tuple((s, CHECKS.get(s.family)) for s in plan(depth, loss))
-
-
 def defects(solution: Solution) -> list[str]:
     """What makes a solved problem unfit for hand work (empty: fit). Pure; rules in the module doc."""
     p = solution.problem
-    found = (check(p, s.layer, solution.values) for s, check in _plan(p.depth, p.loss) if check)
+    found = (CHECKS[s.family](p, s.layer, solution.values) for s in solution.steps if s.family in CHECKS)
     return [d for d in found if d]
 
 
 def well_posed_solution(problem: Problem) -> Solution | None:
-    """The solution if :func:`defects` would be empty, else None; cheap: the walk stops at the
-    first defect. The walk is :func:`generator.solver.solve`'s own (same plan, same step
-    functions, same order), with the plan cached: the sampler solves thousands of drafts."""
-    values = dict(problem.givens())
-    planned = _plan(problem.depth, problem.loss)
-    for step, check in planned:
-        values[step.name] = step.compute(problem.layers[step.layer - 1].activation, values)
+    """The solution if :func:`defects` would be empty, else None; cheap: the solver's walk is
+    stopped at the first defect (the sampler solves thousands of drafts)."""
+    values: dict = {}
+    for step, values in walk(problem):
+        check = CHECKS.get(step.family)
         if check and check(problem, step.layer, values):
             return None
-    steps = tuple(s for s, _ in planned)
-    return Solution(problem, steps, MappingProxyType({s.name: frozen_array(values[s.name]) for s in steps}))
+    return solution_from(problem, values)
 
 
 def sample_solution(rng: np.random.Generator, opts: SampleOptions, max_attempts: int = MAX_ATTEMPTS) -> Solution:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
+from typing import Iterator, Mapping
 
 import numpy as np
 
@@ -35,10 +35,23 @@ def activation_of(problem: Problem, layer: int) -> str:
     return problem.layers[layer - 1].activation
 
 
-def solve(problem: Problem) -> Solution:
-    steps = plan(problem.depth, problem.loss)
+def walk(problem: Problem) -> Iterator[tuple[PlannedStep, dict[str, np.ndarray]]]:
+    """Compute the steps one by one; after each, yield it with all values so far (givens included).
+
+    A caller may stop early (the sampler drops a draft at its first unfit value)."""
     values: dict[str, np.ndarray] = dict(problem.givens())
-    for step in steps:
+    for step in plan(problem.depth, problem.loss):
         values[step.name] = frozen_array(step.compute(activation_of(problem, step.layer), values))
-    computed = {s.name: values[s.name] for s in steps}
-    return Solution(problem, steps, MappingProxyType(computed))
+        yield step, values
+
+
+def solution_from(problem: Problem, values: Mapping[str, np.ndarray]) -> Solution:
+    steps = plan(problem.depth, problem.loss)
+    return Solution(problem, steps, MappingProxyType({s.name: values[s.name] for s in steps}))
+
+
+def solve(problem: Problem) -> Solution:
+    values: Mapping[str, np.ndarray] = {}
+    for _, values in walk(problem):
+        pass
+    return solution_from(problem, values)

@@ -16,6 +16,7 @@ Given quantities (not computed): ``X1`` (input with the constant 1), ``W{l}``, `
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -261,6 +262,7 @@ class PlannedStep:
         return self.step.fn(ACTIVATIONS[activation], **{a: values[q] for a, q in self.args.items()})
 
 
+@lru_cache(maxsize=64)
 def plan(depth: int, loss: str) -> tuple[PlannedStep, ...]:
     """The ordered steps of a network with ``depth`` layers: the seed's order.
 

@@ -283,13 +283,3 @@ def add_students(week: Week, entries: Sequence[RosterEntry], roster_info: Mappin
         version=week.version,
         created=week.created,
     )
-
-
-def __getattr__(name: str) -> Any:
-    """``from generator.week import generate_week``: the whole ``generate`` as a function. It writes
-    files, so it lives at the edge (:func:`generator.cli_week.generate_week`); fetched lazily."""
-    if name == "generate_week":
-        from .cli_week import generate_week
-
-        return generate_week
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
