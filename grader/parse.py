@@ -184,6 +184,13 @@ def _find_header(lines: list[str]) -> tuple[int, str, list[str]]:
 
 def parse_submission(data: bytes) -> ParsedFile:
     """Read a submission's rows. ParseError when the file as a whole is not a submission."""
+    try:
+        return _parse(data)
+    except csv.Error as e:
+        raise ParseError(f"not a readable CSV file ({e})") from None
+
+
+def _parse(data: bytes) -> ParsedFile:
     text, encoding = decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")

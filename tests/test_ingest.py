@@ -125,7 +125,8 @@ def test_parse_ambiguous_decimal_comma_is_reported():
     assert "decimal comma" in parsed.notes[0]
 
 
-@pytest.mark.parametrize("data", [b"", b"   \n\n", b"just some text\n", b"\x00\x01\x02\x03" * 50])
+@pytest.mark.parametrize("data", [b"", b"   \n\n", b"just some text\n", b"\x00\x01\x02\x03" * 50,
+                                  b"quantity,row,col,value\nnet1,1,1,\"" + b"x" * 200_000 + b"\"\n"])
 def test_parse_refuses_non_submissions(data):
     with pytest.raises(ParseError):
         parse_submission(data)
