@@ -146,3 +146,20 @@ def test_lms_names():
     m = lms_name("answers.csv", "Ada Lovelace_4242_assignsubmission_file_")
     assert (m.kind, m.person, m.tokens) == ("moodle", "Ada Lovelace", ("4242",))
     assert lms_name("00123.csv").stem == "00123"
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+CSVISH = st.lists(st.sampled_from(["quantity", "row", "col", "value", "student_id", "net1", "1", "-0,5", "1e3", "\u2212",
+                                   ",", ";", "\t", "\n", "\r", '"', " ", "x", "nan", "sep=;"]), max_size=60).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.binary(max_size=600), CSVISH.map(lambda t: t.encode("utf-8")), CSVISH.map(lambda t: t.encode("utf-16"))))
+def test_any_bytes_are_rows_or_a_parse_error(data):
+    try:
+        parsed = parse_submission(data)
+    except ParseError:
+        return
+    for row in parsed.rows:
+        assert row.cell.value is None or row.cell.value == row.cell.value  # finite numbers or nothing
