@@ -96,7 +96,8 @@ def diagnose(problem: Problem, number: int, entries: Sequence[EntryResult], answ
         if step.name not in own:
             out.append(Diagnosis(number, step.name, "Some entries are not numbers or are ambiguous; see the table.", ""))
             continue
-        kind, says, inputs = _explain(step, problem, exact, own, tolerances)
+        with np.errstate(all="ignore"):  # a student's 1e308 must not print warnings
+            kind, says, inputs = _explain(step, problem, exact, own, tolerances)
         out.append(Diagnosis(number, step.name, says, kind, inputs))
     return out
 

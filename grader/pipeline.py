@@ -217,7 +217,12 @@ def grade(week: Week, files: Sequence[SubmittedFile], config: GradeConfig | None
     for student in week.students:
         if wanted is not None and student.id not in wanted:
             continue
-        result, used = grade_student(week, student, owned.get(student.id, []), config)
+        try:
+            result, used = grade_student(week, student, owned.get(student.id, []), config)
+        except Exception as e:  # noqa: BLE001 - a bug of ours must not lose the other students
+            result = replace(_missing(week, student, config), status=UNREADABLE,
+                             messages=(f"could not be graded (internal error {type(e).__name__}: {e}); please report",))
+            used = [FileOutcome(rf.file.source, student.id, "unreadable", "internal error") for rf, _ in owned.get(student.id, [])]
         results.append(result)
         outcomes += used
     return Gradebook(week, tuple(results), tuple(outcomes), config)

@@ -250,3 +250,12 @@ def test_generated_week_key_scores_full_marks(runner, tmp_path):
     assert [v["percent"] for v in g.values()] == ["100", "100", "100"]
     g = run(runner, tmp_path, tmp_path / "subs2")
     assert g["00124"]["percent"] == "100" and g["00123"]["status"] == "missing"
+
+
+def test_extreme_values_are_just_wrong(runner, tmp_path, week):
+    ada = week.students[0]
+    text = submission_csv(week, ada, lambda k: {n: np.full(np.shape(v), 1e308) for n, v in ada.problems[k].answers.items()})
+    put(tmp_path / "subs", "00123.csv", text)
+    result = invoke(runner, "grade", tmp_path / "week", tmp_path / "subs", "--out", tmp_path / "out")
+    assert result.exit_code == 0 and "Warning" not in result.stderr
+    assert grades(tmp_path / "out")["00123"]["percent"] == "0"
