@@ -38,6 +38,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .problem import Layer, Problem, column, frozen_array
 from .solver import Solution, solution_from, walk
+from .tolerance import visible_update
 
 HIDDEN_CHOICES = ("sigmoid", "tanh", "relu")
 OUTPUT_CHOICES = ("sigmoid", "softmax")
@@ -158,13 +159,6 @@ def draw_problem(rng: np.random.Generator, opts: SampleOptions) -> Problem:
     return Problem(column(values[: lay.n_in]), column(y), layers, opts.loss, float(opts.learning_rate))
 
 
-def visible_update(W_new: np.ndarray) -> np.ndarray:
-    """Smallest visible change per entry: 3 half-units of W̃'s 4th significant digit."""
-    mag = np.abs(W_new)
-    exponent = np.floor(np.log10(np.where(mag > 0, mag, 1e-300)))
-    return 1.5 * 10.0 ** (exponent - 3)
-
-
 # ---- the checks, one per family, each over the values computed so far ----
 
 Values = Mapping[str, np.ndarray]
@@ -199,8 +193,8 @@ def _check_delta(p: Problem, l: int, v: Values) -> str | None:
 
 
 def _check_update(p: Problem, l: int, v: Values) -> str | None:
-    step = p.learning_rate * np.abs(v[f"dL_dW{l}"])
-    if np.any((step != 0) & (step < visible_update(v[f"W{l}_new"]))):
+    moved = v[f"dL_dW{l}"] != 0
+    if np.any(moved & ~visible_update(p.layers[l - 1].W, v[f"W{l}_new"])):
         return f"layer {l}: weight update too small to see at 4 significant digits"
     return None
 
