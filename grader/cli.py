@@ -1,6 +1,7 @@
 """``bpdrill grade`` and ``bpdrill demo``: the imperative shell around the grading pipeline.
 
-    find files (ingest) → whose (identify) → rows (parse) → verdicts (judge) → points → reports
+    find files (ingest) → whose (identify) → rows (parse) → verdicts (judge) → points
+    → late policy → overrides (a TA's decisions) → reports, feedback, LMS files
 
 Exit 0 when grading completed (per-student problems are in the statuses); 2 when DIR is not a
 week's folder, the config is bad, or OUTDIR cannot be written or holds results (without --force).
@@ -13,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import typer
 from rich.console import Console
@@ -22,12 +23,15 @@ from generator.cli import app
 from generator.errors import UserError, fail
 from generator.record import RecordError, Week, read_week, write_text_atomic
 
+from .exports import write_lms_files
 from .feedback import write_feedback
 from .ingest import collect
 from .judge import ConfigError, GradeConfig, read_config_text
-from .pipeline import Gradebook, grade as grade_files
+from .late import LateError, LatePolicy, parse_late_policy, parse_time
+from .overrides import OVERRIDES_FILE, Override, OverrideError, read_overrides
+from .pipeline import Gradebook, LateRules, grade as grade_files, with_overrides
 from .reports import (FEEDBACK_DIR, GRADES_FILE, SUMMARY_FILE, changes, holds_results, move_previous, print_summary,
-                      read_grades, write_reports)
+                      read_table, write_reports)
 
 
 class FeedbackKind(str, Enum):
@@ -49,13 +53,53 @@ def load_config(path: Path | None) -> GradeConfig:
         raise UserError(str(e)) from None
 
 
-def prepare_outdir(outdir: Path, force: bool) -> Path | None:
-    """Make OUTDIR ready; with --force move earlier results aside (returns where), else refuse them."""
+def late_rules(config: GradeConfig, deadline: str | None) -> LateRules:
+    """--deadline and the config's [late] table (also accepted inside [grade])."""
+    section = config.raw.get("grade", config.raw)
+    table = (section.get("late") if isinstance(section, Mapping) else None) or config.raw.get("late")
+    try:
+        policy = parse_late_policy(table) if table is not None else LatePolicy()
+        return LateRules(parse_time(deadline) if deadline else None, policy)
+    except LateError as e:
+        raise UserError(str(e)) from None
+
+
+def load_overrides(path: Path | None, outdir: Path) -> tuple[tuple[Override, ...], Path | None]:
+    """--overrides FILE (must exist), else OUTDIR/overrides.csv when it is there."""
+    path = path if path is not None else (outdir / OVERRIDES_FILE if (outdir / OVERRIDES_FILE).is_file() else None)
+    if path is None:
+        return (), None
+    try:
+        return read_overrides(path), path
+    except OverrideError as e:
+        raise UserError(str(e)) from None
+
+
+def only_ids(week: Week, only: Sequence[str]) -> set[str]:
+    """--only values: roster ids (each value may also be a comma-separated list)."""
+    roster = {s.id for s in week.students}
+    ids: set[str] = set()
+    for value in only:
+        parts = [value] if value.strip() in roster else value.split(",")
+        for part in (p.strip() for p in parts):
+            if part not in roster:
+                raise UserError(f"--only: {part!r} is not on the week's roster")
+            ids.add(part)
+    return ids
+
+
+def prepare_outdir(outdir: Path, force: bool, partial: bool = False) -> Path | None:
+    """Make OUTDIR ready; with --force move earlier results aside (returns where), else refuse them.
+
+    ``partial`` (--only): earlier results are required and copied (not moved) to
+    previous-<time>/, so the students not regraded keep their files in place."""
     if outdir.exists() and not outdir.is_dir():
         raise UserError(f"{outdir}: exists and is not a folder")
     previous = None
+    if partial and not (outdir / GRADES_FILE).is_file():
+        raise UserError(f"{outdir}: --only merges into earlier results, and there is no {GRADES_FILE}; grade everyone first")
     if outdir.is_dir() and holds_results(outdir):
-        if not force:
+        if not force and not partial:
             raise UserError(f"{outdir}: holds results of an earlier run; use --force to move them to "
                             f"{outdir}/previous-<time>/ and grade again")
     try:
@@ -63,8 +107,8 @@ def prepare_outdir(outdir: Path, force: bool) -> Path | None:
         fd, probe = tempfile.mkstemp(dir=outdir, prefix=".bpdrill-probe-")
         os.close(fd)
         os.unlink(probe)
-        if force and holds_results(outdir):
-            previous = move_previous(outdir)
+        if (force or partial) and holds_results(outdir):
+            previous = move_previous(outdir, copy=partial)
     except OSError as e:
         raise UserError(f"{outdir}: cannot write there ({e.strerror or e})") from None
     return previous
@@ -79,35 +123,50 @@ class GradeRun:
 
 
 def run_grade(week_dir: Path, submissions: Sequence[Path], outdir: Path, force: bool = False,
-              feedback: str = "html", config_path: Path | None = None, console: Console | None = None) -> GradeRun:
-    """The whole grade command; UserError for what stops it (DIR, config, OUTDIR)."""
+              feedback: str = "html", config_path: Path | None = None, console: Console | None = None,
+              only: Sequence[str] = (), overrides_path: Path | None = None, deadline: str | None = None,
+              assignment: str | None = None) -> GradeRun:
+    """The whole grade command; UserError for what stops it (DIR, config, overrides, OUTDIR)."""
     try:
         week: Week = read_week(week_dir)
     except RecordError as e:
         raise UserError(str(e)) from None
     config = load_config(config_path)
-    previous = prepare_outdir(outdir, force)
+    rules = late_rules(config, deadline)
+    overrides, overrides_from = load_overrides(overrides_path, outdir)
+    wanted = only_ids(week, only) if only else None
+    previous = prepare_outdir(outdir, force, partial=wanted is not None)
+    old = read_table(previous / GRADES_FILE) if previous is not None else []
+    if wanted is not None:  # students without earlier results (e.g. added since) are graded too
+        have = {row.get("student_id") for row in old}
+        wanted |= {s.id for s in week.students if s.id not in have and f"'{s.id}" not in have}
     files = collect(submissions, skip=outdir)
-    book = grade_files(week, files, config)
+    book, applied = with_overrides(grade_files(week, files, config, only=wanted, late=rules), overrides)
     try:
-        write_reports(book, outdir)
+        rows = write_reports(book, outdir, previous if wanted is not None else None)
         if feedback != "none":
             write_feedback(week, book.results, outdir / FEEDBACK_DIR, feedback)
+        exported = write_lms_files(week, rows, outdir, assignment or week.title or "bpdrill", book.moodle_folders,
+                                   None if feedback == "none" else f".{feedback}")
     except OSError as e:
         raise UserError(f"{outdir}: cannot write the results ({e.strerror or e})") from None
-    changed: list[str] = []
-    if previous is not None:
-        old = read_grades(previous / GRADES_FILE)
-        changed = [f"{c.student_id}: {c.before} → {c.after}" for c in changes(old, book)]
+    changed = [str(c) for c in changes(old, rows)] if previous is not None else []
     record = Console(record=True, width=110, file=open(os.devnull, "w"))  # noqa: SIM115 - closed below
     shown = [console] if console is not None else []
     extra = []
+    if rules.deadline is not None or not rules.policy.is_none:
+        when = f"deadline {rules.deadline.isoformat(sep=' ', timespec='minutes')}; " if rules.deadline else ""
+        extra.append(f"late work: {when}{rules.policy.describe()}")
+    if overrides_from is not None:
+        extra.append(f"overrides: {len(applied.applied)} change(s) applied from {overrides_from}")
+        extra += [f"  not applied: {u.message}" for u in applied.unmatched]
+    extra += list(exported.notes)
     if previous is not None:
-        extra.append(f"earlier results moved to {previous}")
+        extra.append(f"earlier results {'copied' if wanted is not None else 'moved'} to {previous}")
         extra.append(f"grades changed for {len(changed)} student(s)" + (":" if changed else ""))
         extra += [f"  {c}" for c in changed]
     for c in [record] + shown:
-        print_summary(book, outdir, c, extra)
+        print_summary(book, outdir, c, extra, partial=wanted is not None)
     write_text_atomic(outdir / SUMMARY_FILE, record.export_text())
     record.file.close()
     return GradeRun(book, outdir, previous, tuple(changed))
@@ -120,11 +179,16 @@ def grade(
     out: Path = typer.Option(..., "--out", "-o", help="Where grades.csv, details.csv, feedback/ and summary.txt go."),
     force: bool = typer.Option(False, "--force", help="If OUTDIR holds results, move them to OUTDIR/previous-<time>/ first and list whose grade changed."),
     feedback: FeedbackKind = typer.Option(FeedbackKind.html, "--feedback", help="Per-student feedback: html (default), pdf (weasyprint) or none."),
-    config: Path = typer.Option(None, "--config", help="TOML: [tolerance] per quantity (relabs/sigfig/decdig) and [points]."),
+    config: Path = typer.Option(None, "--config", help="TOML: [tolerance] per quantity (relabs/sigfig/decdig), [points], [late] policy."),
+    only: list[str] = typer.Option(None, "--only", metavar="ID", help="Regrade just these students (repeat, or ID,ID) and merge them into the results in OUTDIR."),
+    overrides: Path = typer.Option(None, "--overrides", metavar="FILE", help="A TA's decisions (default: OUTDIR/overrides.csv when it exists)."),
+    deadline: str = typer.Option(None, "--deadline", help="e.g. 2026-12-01T23:59 (a bare date: end of that day); later files are late."),
+    assignment: str = typer.Option(None, "--assignment", metavar="NAME", help="The Canvas gradebook column for canvas.csv (default: the week's title)."),
 ) -> None:
-    """Grade a week's submissions: gradebook, per-entry details, feedback and a summary."""
+    """Grade a week's submissions: gradebook, per-entry details, feedback, LMS files and a summary."""
     try:
-        run_grade(week_dir, submissions, out, force, feedback.value, config, Console())
+        run_grade(week_dir, submissions, out, force, feedback.value, config, Console(), only or (), overrides,
+                  deadline, assignment)
     except UserError as e:
         raise fail(str(e))
 

@@ -73,7 +73,8 @@ def _quantity_rows(result: StudentResult, number: int) -> list[dict[str, Any]]:
         for e in es:
             grid[e.row - 1][e.col - 1] = _submitted_cell(e)
         right = sum(e.verdict == CORRECT for e in es)
-        notes = list(dict.fromkeys(e.note for e in es if e.note))
+        notes = list(dict.fromkeys([e.note for e in es if e.note]
+                                   + [f"credit set by your instructor: {e.override}" for e in es if e.override]))
         rows.append({
             "name": step.name,
             "symbol": notation.math(step.symbol),

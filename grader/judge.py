@@ -166,6 +166,7 @@ class EntryResult:
     credit: float  # 0–1
     points: float  # what the entry is worth
     note: str = ""
+    override: str = ""  # the reason of a TA's override that set the credit ("" when none)
 
     @property
     def key(self) -> Key:

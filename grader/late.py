@@ -23,10 +23,11 @@ from datetime import datetime, timedelta
 from datetime import time as clock
 from typing import Any, Mapping, Sequence
 
+from .identify import lms_name
+
 DAY = timedelta(days=1)
 
-# Canvas bulk download: lastfirst[_late]_<userid>_<attachmentid>_<original name>
-CANVAS_NAME = re.compile(r"^(?P<name>[^_/]+?)(?P<late>_late)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<original>.+)$", re.IGNORECASE)
+
 
 
 class LateError(ValueError):
@@ -129,10 +130,8 @@ def parse_late_policy(config: Mapping[str, Any] | None, where: str = "config [la
 
 def late_from_name(name: str) -> bool | None:
     """True/False for a Canvas bulk-download name (``_late`` marks late), None for any other name."""
-    m = CANVAS_NAME.match(name.rsplit("/", 1)[-1])
-    if not m:
-        return None
-    return bool(m["late"])
+    parsed = lms_name(name.rsplit("/", 1)[-1])  # the one parser of LMS names
+    return parsed.late if parsed.kind == "canvas" else None
 
 
 def _aware(t: datetime) -> datetime:

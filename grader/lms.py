@@ -32,6 +32,7 @@ CANVAS_IDENTITY = ("ID", "SIS User ID", "SIS Login ID")
 CANVAS_HEADER = ("Student", *CANVAS_IDENTITY, "Section")
 EMAIL_COLUMNS = ("Email address", "email", "e-mail", "mail")
 IDNUMBER_COLUMNS = ("ID number", "idnumber", "id_number")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # fixed: the same results give the same bytes
 
 # Moodle's folder in its submission download: fullname_participantid_plugintype_pluginname[_…]
@@ -48,9 +49,14 @@ class RosterStudent(Protocol):
 
 def neutralize(cell: object) -> str:
     """A cell as text that no spreadsheet runs as a formula: text starting with ``= + - @``
-    (or a tab or CR) gets a leading ``'``; numbers such as ``-0.5`` stay as they are."""
+    (or a tab or CR) gets a leading ``'``; numbers such as ``-0.5`` stay as they are.
+
+    The one neutralizer of bpdrill: every CSV it writes (grades, details, LMS files) uses it."""
+    kind = type(cell)
+    if kind is float or kind is int:  # the common case in big CSVs: no text to check
+        return repr(cell)
     text = "" if cell is None else str(cell)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text[:1] in FORMULA_START:
         try:
             if math.isfinite(float(text)):
                 return text

@@ -6,7 +6,7 @@
 
 Rows are built by pure functions (:func:`grades_rows`, :func:`details_rows`,
 :func:`summary_facts`); text cells are neutralized against spreadsheet formula injection
-(:func:`safe_cell`). Moving old results aside and comparing with them sit at the edge.
+(``lms.neutralize``, the one neutralizer). Moving old results aside and comparing with them sit at the edge.
 """
 
 from __future__ import annotations
@@ -24,27 +24,19 @@ from generator.formats import fmt_number
 from generator.record import write_text_atomic
 
 from .judge import CORRECT
-from .parse import parse_number
+from .late import late_cell
+from .lms import neutralize
 from .pipeline import Gradebook, StudentResult
 
+Table = list[dict[str, str]]  # a CSV read back: one dict per row, by header name
+
 GRADES_FILE, DETAILS_FILE, FEEDBACK_DIR, SUMMARY_FILE = "grades.csv", "details.csv", "feedback", "summary.txt"
-RESULT_NAMES = (GRADES_FILE, DETAILS_FILE, FEEDBACK_DIR, SUMMARY_FILE)
-GRADES_COLUMNS = ("student_id", "name", "points", "max_points", "percent", "status", "flags", "files", "message")
-DETAILS_COLUMNS = ("student_id", "problem", "quantity", "row", "col", "expected", "submitted", "verdict", "credit", "note")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> str:
-    """Text a spreadsheet will not run: a cell starting with = + - @ that is not a number gets a ' ."""
-    kind = type(value)
-    if kind is float:
-        return repr(value)
-    if kind is int:
-        return str(value)
-    text = "" if value is None else str(value)
-    if text[:1] in FORMULA_START and text and parse_number(text, decimal_comma=True)[0] is None:
-        return "'" + text
-    return text
+CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP = "canvas.csv", "moodle.csv", "moodle-feedback.zip"
+# what a run writes (and --force moves aside); overrides.csv is an input and never among them
+RESULT_NAMES = (GRADES_FILE, DETAILS_FILE, FEEDBACK_DIR, SUMMARY_FILE, CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP)
+GRADES_COLUMNS = ("student_id", "name", "points", "max_points", "percent", "status", "flags", "files", "message", "late")
+DETAILS_COLUMNS = ("student_id", "problem", "quantity", "row", "col", "expected", "submitted", "verdict", "credit", "note",
+                   "override")
 
 
 def _num(v: float, digits: int = 6) -> str:
@@ -55,7 +47,8 @@ def grades_rows(book: Gradebook) -> list[tuple[str, ...]]:
     rows = []
     for r in book.results:
         rows.append((r.student.id, r.student.name, _num(r.points), _num(r.max_points), _num(r.percent, 5), r.status,
-                     ";".join(r.flags), ";".join(r.files), " | ".join(r.messages)))
+                     ";".join(r.flags), ";".join(r.files), " | ".join(r.messages + r.adjustments),
+                     late_cell(r.lateness)))
     return rows
 
 
@@ -63,7 +56,7 @@ def details_rows(book: Gradebook) -> Iterable[tuple[Any, ...]]:
     for r in book.results:
         for e in r.entries:
             yield (r.student.id, e.problem, e.quantity, e.row, e.col, e.expected, e.submitted, e.verdict,
-                   _num(e.credit), e.note)
+                   _num(e.credit), e.note, e.override)
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -71,13 +64,34 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
     for row in rows:
-        w.writerow([safe_cell(c) for c in row])
+        w.writerow([neutralize(c) for c in row])
     return buf.getvalue()
 
 
-def write_reports(book: Gradebook, outdir: Path) -> None:
-    write_text_atomic(outdir / GRADES_FILE, to_csv(GRADES_COLUMNS, grades_rows(book)))
-    write_text_atomic(outdir / DETAILS_FILE, to_csv(DETAILS_COLUMNS, details_rows(book)))
+def merge_students(book: Gradebook, header: Sequence[str], new_rows: Iterable[Sequence[Any]], old: Table) -> list[Sequence[Any]]:
+    """Rows in roster order: the rows of the students in ``book``, the ``old`` rows of everyone
+    else (as read, so they are written back byte for byte); a student no longer on the roster
+    is dropped."""
+    regraded = {neutralize(r.student.id) for r in book.results}
+    new: dict[str, list[Sequence[Any]]] = {}
+    for row in new_rows:
+        new.setdefault(neutralize(row[0]), []).append(row)
+    kept: dict[str, list[Sequence[Any]]] = {}
+    for d in old:
+        kept.setdefault(d.get("student_id", ""), []).append([d.get(h) or "" for h in header])
+    return [row for sid in (neutralize(s.id) for s in book.week.students)
+            for row in (new.get(sid, []) if sid in regraded else kept.get(sid, []))]
+
+
+def write_reports(book: Gradebook, outdir: Path, earlier: Path | None = None) -> Table:
+    """grades.csv and details.csv; with ``earlier`` (a partial regrade) the students not in
+    ``book`` keep their rows from the results there. Returns grades.csv's rows as written."""
+    grades = merge_students(book, GRADES_COLUMNS, grades_rows(book), read_table(earlier / GRADES_FILE) if earlier else [])
+    details = merge_students(book, DETAILS_COLUMNS, details_rows(book), read_table(earlier / DETAILS_FILE) if earlier else [])
+    grades_text = to_csv(GRADES_COLUMNS, grades)
+    write_text_atomic(outdir / GRADES_FILE, grades_text)
+    write_text_atomic(outdir / DETAILS_FILE, to_csv(DETAILS_COLUMNS, details))
+    return list(csv.DictReader(io.StringIO(grades_text)))
 
 
 # ---- old results ----
@@ -86,8 +100,9 @@ def holds_results(outdir: Path) -> bool:
     return any((outdir / n).exists() for n in RESULT_NAMES)
 
 
-def move_previous(outdir: Path, now: float | None = None) -> Path:
-    """Move the result files of an earlier run into ``OUTDIR/previous-<time>/``; returns it."""
+def move_previous(outdir: Path, now: float | None = None, copy: bool = False) -> Path:
+    """Move (or ``copy``) the result files of an earlier run into ``OUTDIR/previous-<time>/``;
+    returns it. ``overrides.csv`` is an input, not a result: it stays where it is."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now if now is not None else time.time()))
     target = outdir / f"previous-{stamp}"
     n = 1
@@ -96,18 +111,25 @@ def move_previous(outdir: Path, now: float | None = None) -> Path:
         target = outdir / f"previous-{stamp}-{n}"
     target.mkdir()
     for name in RESULT_NAMES:
-        if (outdir / name).exists():
-            shutil.move(str(outdir / name), str(target / name))
+        source = outdir / name
+        if not source.exists():
+            continue
+        if not copy:
+            shutil.move(str(source), str(target / name))
+        elif source.is_dir():
+            shutil.copytree(source, target / name)
+        else:
+            shutil.copy2(source, target / name)
     return target
 
 
-def read_grades(path: Path) -> dict[str, tuple[str, str]]:
-    """student_id → (percent, status) from a grades.csv; {} when unreadable."""
+def read_table(path: Path) -> Table:
+    """The rows of a CSV bpdrill wrote (e.g. an earlier grades.csv); [] when it cannot be read."""
     try:
         with open(path, encoding="utf-8", newline="") as f:
-            return {row["student_id"].lstrip("'"): (row.get("percent", ""), row.get("status", "")) for row in csv.DictReader(f)}
-    except (OSError, KeyError, csv.Error, UnicodeDecodeError):
-        return {}
+            return list(csv.DictReader(f))
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return []
 
 
 @dataclass(frozen=True)
@@ -115,16 +137,32 @@ class Change:
     student_id: str
     before: str
     after: str
+    delta: str  # "+2.5 points", "" when the points did not change or are unknown
+
+    def __str__(self) -> str:
+        return f"{self.student_id}: {self.before} → {self.after}" + (f", {self.delta}" if self.delta else "")
 
 
-def changes(old: Mapping[str, tuple[str, str]], book: Gradebook) -> list[Change]:
+def _points(row: Mapping[str, str] | None) -> float | None:
+    try:
+        return float(row["points"]) if row else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def changes(old: Table, new: Table) -> list[Change]:
+    """Whose grade (percent or status) differs between two grades.csv tables, and by how much."""
+    before = {r.get("student_id", ""): r for r in old}
     out = []
-    for r in book.results:
-        after = (_num(r.percent, 5), r.status)
-        before = old.get(r.student.id)
-        if before != after:
-            fmt = lambda x: "new" if x is None else f"{x[0]}% ({x[1]})"  # noqa: E731
-            out.append(Change(r.student.id, fmt(before), fmt(after)))
+    for r in new:
+        sid = r.get("student_id", "")
+        b = before.get(sid)
+        if b is not None and (b.get("percent"), b.get("status")) == (r.get("percent"), r.get("status")):
+            continue
+        p0, p1 = _points(b), _points(r)
+        delta = f"{'+' if p1 - p0 >= 0 else '−'}{_num(abs(p1 - p0))} points" if p0 is not None and p1 is not None and p0 != p1 else ""
+        fmt = lambda x: "new" if x is None else f"{x.get('percent', '')}% ({x.get('status', '')})"  # noqa: E731
+        out.append(Change(sid.removeprefix("'") if sid[1:2] in ("=", "+", "-", "@") else sid, fmt(b), fmt(r), delta))
     return out
 
 
@@ -151,12 +189,13 @@ def summary_facts(book: Gradebook, top: int = 5) -> dict[str, Any]:
     }
 
 
-def print_summary(book: Gradebook, outdir: Path, console: Any, extra: Sequence[str] = ()) -> None:
+def print_summary(book: Gradebook, outdir: Path, console: Any, extra: Sequence[str] = (), partial: bool = False) -> None:
     from rich.table import Table
 
     f = summary_facts(book)
     status = ", ".join(f"{n} {s}" for s, n in sorted(f["status"].items()))
-    console.print(f"[bold]{book.week.title or 'Week'}[/bold]: {f['students']} students — {status}")
+    who = "students regraded (--only)" if partial else "students"
+    console.print(f"[bold]{book.week.title or 'Week'}[/bold]: {f['students']} {who} — {status}")
     console.print(f"mean {f['mean']:.1f}% over all students; {f['mean_graded']:.1f}% over those graded")
     width = max((n for _, n in f["distribution"]), default=0) or 1
     dist = Table(title="distribution (percent)", show_header=False, box=None)
@@ -183,6 +222,9 @@ def print_summary(book: Gradebook, outdir: Path, console: Any, extra: Sequence[s
     for line in extra:
         console.print(line)
     console.print(f"results: {outdir / GRADES_FILE}, {outdir / DETAILS_FILE}, {outdir / FEEDBACK_DIR}/")
+    lms = [str(outdir / n) for n in (CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP) if (outdir / n).exists()]
+    if lms:
+        console.print(f"for the LMS: {', '.join(lms)}")
 
 
 def result_line(r: StudentResult) -> str:

@@ -1,0 +1,86 @@
+"""The gradebook back into the LMS: ``canvas.csv``, ``moodle.csv`` and ``moodle-feedback.zip``.
+
+The rows come from grades.csv as written (so a partial regrade exports every student, the
+regraded and the kept ones alike); the formats are ``grader.lms``'s pure functions. Every
+roster student gets a row: a student without a grade (nothing handed in, or a file that could
+not be read, and no points from an override) gets a blank grade, which neither LMS treats as
+an error and both leave unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from generator.record import Week, write_text_atomic
+
+from .lms import canvas_csv, moodle_csv, moodle_feedback_zip, neutralize
+from .reports import CANVAS_FILE, FEEDBACK_DIR, MOODLE_FILE, MOODLE_ZIP, Table
+
+FEEDBACK_CHARS = 1000  # Moodle's feedback cell: one line, kept short
+
+
+def lms_points(row: Mapping[str, str]) -> float | None:
+    """The grade to export: the points of a graded student (or points an override gave), else None."""
+    try:
+        points = float(row.get("points") or "")
+    except ValueError:
+        return None
+    return points if row.get("status") == "graded" or points > 0 else None
+
+
+def feedback_line(row: Mapping[str, str], has_file: bool) -> str:
+    """One line for Moodle's feedback column."""
+    status, message = row.get("status", ""), (row.get("message") or "").strip()
+    if status == "missing" and lms_points(row) is None:
+        text = "No submission was found."
+    elif status == "unreadable" and lms_points(row) is None:
+        text = f"Your submission could not be read: {message}"
+    else:
+        text = f"{row.get('points')} of {row.get('max_points')} points ({row.get('percent')}%)."
+        if message:
+            text += f" {message}"
+    if has_file:
+        text += " The feedback file shows every entry."
+    return text if len(text) <= FEEDBACK_CHARS else text[: FEEDBACK_CHARS - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Exported:
+    written: tuple[Path, ...]
+    notes: tuple[str, ...]  # for the summary
+
+
+def write_lms_files(week: Week, grades: Table, outdir: Path, assignment: str,
+                    folders: Mapping[str, str], feedback_suffix: str | None) -> Exported:
+    """canvas.csv and moodle.csv always; moodle-feedback.zip when Moodle participant folders were
+    seen in the submissions and feedback files were written (``feedback_suffix`` ".html"/".pdf")."""
+    by_id = {row.get("student_id", ""): row for row in grades}
+    rows = {s.id: by_id.get(neutralize(s.id), {}) for s in week.students}
+    points = {sid: lms_points(row) for sid, row in rows.items()}
+    feedback_files = {}
+    if feedback_suffix:
+        for s in week.students:
+            path = outdir / FEEDBACK_DIR / f"{s.file}{feedback_suffix}"
+            if path.is_file():
+                feedback_files[s.id] = path
+    texts = {sid: feedback_line(row, sid in feedback_files) for sid, row in rows.items()}
+    students: Sequence = week.students
+    write_text_atomic(outdir / CANVAS_FILE, canvas_csv(students, points, assignment))
+    write_text_atomic(outdir / MOODLE_FILE, moodle_csv(students, points, texts))
+    written = [outdir / CANVAS_FILE, outdir / MOODLE_FILE]
+    notes = [f"Canvas column: {assignment!r}"]
+    if folders:
+        if not feedback_files:
+            notes.append(f"Moodle folders seen, but no feedback files were written (--feedback none): no {MOODLE_ZIP}")
+        else:
+            fz = moodle_feedback_zip({sid: {f"feedback{feedback_suffix}": p.read_bytes()} for sid, p in feedback_files.items()},
+                                     folders)
+            (outdir / MOODLE_ZIP).write_bytes(fz.data)
+            written.append(outdir / MOODLE_ZIP)
+            notes.append(f"{MOODLE_ZIP}: feedback of {len(fz.folders)} student(s) in their Moodle participant folders")
+            if fz.skipped:
+                notes.append(f"not in {MOODLE_ZIP} (no Moodle folder seen; upload from {outdir / FEEDBACK_DIR}/ one by one): "
+                             + ", ".join(sid for sid, _ in fz.skipped))
+    return Exported(tuple(written), tuple(notes))
