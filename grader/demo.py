@@ -2,10 +2,10 @@
 
 An embedded roster of a few students; a generated week (with PDFs when rendering is
 available); submissions of the kinds instructors really get — perfect, rounded by hand to 4
-significant digits, a European Excel export (semicolons, decimal commas, cp1252, leading
-zeros eaten), a typical mistake (weights not updated), a Canvas bulk-download zip with a
-resubmission, an unreadable file, and a student who handed in nothing — then grading, and a
-summary of where everything is.
+significant digits typed into the Excel answer workbook, a European Excel export (semicolons,
+decimal commas, cp1252, leading zeros eaten), a typical mistake (weights not updated), a Canvas
+bulk-download zip with a late resubmission, an unreadable file, and a student who handed in
+nothing — then grading (with canvas.csv and moodle.csv), and a summary of where everything is.
 """
 
 from __future__ import annotations
@@ -68,6 +68,20 @@ def submission_csv(week: Week, student: Student, values: Callable[[int], dict[st
         if decimal_comma:
             text = text.replace(".", ",")
         w.writerow([student.id if student_id is None else student_id, k, name, i, j, text])
+    return buf.getvalue()
+
+
+def answer_workbook(week: Week, student: Student, values: Callable[[int], dict[str, np.ndarray]]) -> bytes:
+    """The student's Excel answer workbook (as ``generate --xlsx`` writes it) with the values typed in."""
+    from .xlsx import build_answer_workbook, template_rows
+
+    wb = build_answer_workbook(template_rows(week, student), week.title)
+    cache: dict[int, dict[str, np.ndarray]] = {}
+    for row in wb["answers"].iter_rows(min_row=2):
+        k, name, i, j = (c.value for c in row[1:5])
+        row[5].value = float(cache.setdefault(k, values(k - 1))[name][i - 1, j - 1])
+    buf = io.BytesIO()
+    wb.save(buf)
     return buf.getvalue()
 
 
@@ -148,19 +162,20 @@ def write_submissions(week: Week, folder: Path) -> dict[str, str]:
         kinds[student.id] = kind
 
     put(f"{s[0].file}.csv", submission_csv(week, s[0], exact_values(s[0])), s[0], "perfect (full precision)")
-    put(f"{s[1].file}.csv", submission_csv(week, s[1], lambda k: hand_work(s[1], k)), s[1], "hand work rounded to 4 significant digits")
+    put(f"{s[1].file}.xlsx", answer_workbook(week, s[1], lambda k: hand_work(s[1], k)), s[1],
+        "hand work rounded to 4 significant digits, in the Excel answer workbook")
     euro = submission_csv(week, s[2], lambda k: hand_work(s[2], k, 6), delimiter=";", decimal_comma=True,
                           student_id=s[2].id.lstrip("0") or s[2].id)
     put("Hausaufgabe.csv", ("sep=;\r\n" + euro).encode("cp1252"), s[2],
         "European Excel: semicolons, decimal commas, cp1252, id without its leading zeros")
     put(f"{s[3].file}.csv", submission_csv(week, s[3], no_update(s[3])), s[3], "typical mistake: weights not updated")
-    # a Canvas bulk download: a first attempt with a mistake, then a corrected resubmission
+    # a Canvas bulk download: a first attempt with a mistake, then a corrected resubmission after the deadline
     canvas = folder / "canvas-submissions.zip"
     with zipfile.ZipFile(canvas, "w", zipfile.ZIP_DEFLATED) as z:
         last = s[4].name.split()[-1].lower()
         z.writestr(f"{last}_51234_900001_answers.csv", submission_csv(week, s[4], no_update(s[4])))
-        z.writestr(f"{last}_51234_900002_answers-1.csv", submission_csv(week, s[4], lambda k: hand_work(s[4], k)))
-    kinds[s[4].id] = "Canvas zip with a corrected resubmission (answers-1.csv)"
+        z.writestr(f"{last}_late_51234_900002_answers-1.csv", submission_csv(week, s[4], lambda k: hand_work(s[4], k)))
+    kinds[s[4].id] = "Canvas zip: a first try, then a corrected resubmission marked late (_late_…-1.csv)"
     put(f"{s[5].file}.csv", b"%PDF-1.4\n\x00\x01\x02 binary, not a CSV \x00\xff", s[5], "unreadable (a PDF saved as .csv)")
     for student in s[6:]:
         kinds[student.id] = "nothing (missing)"
@@ -202,6 +217,8 @@ def run_demo(out: Path, force: bool, console: Console, pdf: bool = True) -> None
         ("every entry judged", run.outdir / "details.csv"),
         ("feedback per student", run.outdir / "feedback"),
         ("summary", run.outdir / "summary.txt"),
+        ("Canvas gradebook import", run.outdir / "canvas.csv"),
+        ("Moodle grade import", run.outdir / "moodle.csv"),
     ]:
         if path.exists():
             console.print(f"  {label:22} {path}")

@@ -20,8 +20,9 @@ from typing import Iterable, Sequence
 
 from generator.record import Week
 
+from .lms import MOODLE_FOLDER  # the one reading of Moodle's participant folders
+
 CANVAS = re.compile(r"^(?P<person>[^_]+?)(?P<late>_late)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<original>.+)$", re.I)
-MOODLE_FOLDER = re.compile(r"^(?P<person>.+?)_(?P<participant>\d+)_assign(?:submission|feedback)_\w+?_?$", re.I)
 RESUBMISSION = re.compile(r"^(?P<stem>.*?)-(?P<n>\d{1,3})$")
 ID_COLUMN_HINTS = ("id", "sis", "login", "user", "number", "matric", "identifier")
 
@@ -51,7 +52,7 @@ def lms_name(name: str, folder: str = "") -> LmsName:
     m = MOODLE_FOLDER.match(folder)
     if m:
         stem, n = _split_stem(name)
-        return LmsName("moodle", name, stem, n, (m["participant"],), m["person"])
+        return LmsName("moodle", name, stem, n, (m["pid"],), m["name"])
     m = CANVAS.match(name)
     if m:
         stem, n = _split_stem(m["original"])

@@ -241,7 +241,8 @@ def choose_submission(candidates: Sequence[Candidate], policy: LatePolicy = Late
             chosen = keep
             message = f"the on-time {keep.name} counts; the later, late {latest.name} is not graded (keep_on_time)"
         else:
-            message = f"the late {latest.name} replaces the on-time {keep.name}; the late policy applies"
+            rule = "it is marked late" if policy.is_none else "the late policy applies"
+            message = f"the late {latest.name} replaces the on-time {keep.name}; {rule}"
     others = tuple(c for c in ranked if c is not chosen)
     if others and not message:
         message = f"the latest of {len(ranked)} submissions counts ({chosen.name}); not graded: {', '.join(c.name for c in others)}"

@@ -140,7 +140,9 @@ def test_late_replacing_on_time_is_said():
     on_time, late = cand("a.csv", -1), cand("b.csv", 5)
     choice = choose_submission([on_time, late])
     assert choice.chosen is late
-    assert choice.message == "the late b.csv replaces the on-time a.csv; the late policy applies"
+    assert choice.message == "the late b.csv replaces the on-time a.csv; it is marked late"
+    with_policy = choose_submission([on_time, late], parse_late_policy({"per_day": 10}))
+    assert with_policy.message == "the late b.csv replaces the on-time a.csv; the late policy applies"
     kept = choose_submission([on_time, late], keep_on_time=True)
     assert kept.chosen is on_time and "is not graded (keep_on_time)" in kept.message
 
