@@ -56,7 +56,10 @@ class ReadFile:
     @property
     def time(self) -> datetime | None:
         """When it was handed in: the zip entry's time or the file's modification time (local)."""
-        return datetime.fromtimestamp(self.file.mtime) if self.file.mtime > 0 else None
+        try:
+            return datetime.fromtimestamp(self.file.mtime) if self.file.mtime > 0 else None
+        except (OverflowError, OSError, ValueError):  # a file dated in the year 300000
+            return None
 
 
 @dataclass(frozen=True)
