@@ -217,9 +217,11 @@ def run_demo(out: Path, force: bool, console: Console, pdf: bool = True) -> None
         ("every entry judged", run.outdir / "details.csv"),
         ("feedback per student", run.outdir / "feedback"),
         ("summary", run.outdir / "summary.txt"),
-        ("Canvas gradebook import", run.outdir / "canvas.csv"),
-        ("Moodle grade import", run.outdir / "moodle.csv"),
+        ("Canvas grades import", run.outdir / "canvas.csv"),
+        ("Moodle grades import", run.outdir / "moodle.csv"),
     ]:
         if path.exists():
             console.print(f"  {label:22} {path}")
     console.print(f"Grade again after a change: bpdrill grade {week_dir} {out / 'submissions'} --out {run.outdir} --force")
+    console.print(f"Regrade one student (e.g. a corrected file): add --only {week.students[1].id} instead of --force; "
+                  f"a TA's decisions go in {run.outdir / 'overrides.csv'}")
