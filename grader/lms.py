@@ -49,7 +49,8 @@ class RosterStudent(Protocol):
 
 def neutralize(cell: object) -> str:
     """A cell as text that no spreadsheet runs as a formula: text starting with ``= + - @``
-    (or a tab or CR) gets a leading ``'``; numbers such as ``-0.5`` stay as they are.
+    (or a tab or CR) gets a leading ``'``; numbers such as ``-0.5`` (or ``-0,5``, written with a
+    decimal comma) stay as they are.
 
     The one neutralizer of bpdrill: every CSV it writes (grades, details, LMS files) uses it."""
     kind = type(cell)
@@ -58,7 +59,7 @@ def neutralize(cell: object) -> str:
     text = "" if cell is None else str(cell)
     if text[:1] in FORMULA_START:
         try:
-            if math.isfinite(float(text)):
+            if math.isfinite(float(text.replace(",", ".", 1))):
                 return text
         except ValueError:
             pass
