@@ -102,36 +102,66 @@ def num(v: Any, digits: int = 8) -> Markup:
     return Markup(f'<span class="n">{number(v, digits)}</span>')
 
 
-def _bracketed(cells: list[list[str]], cls: str, label: str = "", widths: list[float] | None = None) -> str:
-    """Rows of HTML cells inside brackets, row by row, without a table (fast to lay out).
+# Advance widths (units of 1/2048 em) of the characters numbers use, in the shipped serif font
+# (templates/fonts/BPDrillSerif.ttf, no kerning): columns of numbers are aligned with spaces.
+ADVANCE = {**dict.fromkeys("0123456789", 1303), ".": 651, "-": 692, "e": 1212, "+": 1716}
+SPACE = 651
+GAP = 3  # spaces between columns (about 1 em)
+
+
+def _aligned_rows(cells: list[list[str]]) -> list[str]:
+    """Rows of plain-text numbers, each column right-aligned by leading spaces (no boxes to lay out).
+
+    The space is about half a digit wide in the shipped font; every cell is padded to the
+    column's right edge measured from the row's start, so rounding never accumulates.
+    """
+    widths = [[sum(ADVANCE.get(ch, 1303) for ch in c) for c in row] for row in cells]
+    edges, right = [], -GAP * SPACE
+    for col in zip(*widths):
+        right += GAP * SPACE + max(col)
+        edges.append(right)
+    rows = []
+    for row, ws in zip(cells, widths):
+        pos, text = 0, []
+        for c, w, edge in zip(row, ws, edges):
+            pad = max(round((edge - w - pos) / SPACE), 1 if text else 0)
+            text.append(" " * pad + c)
+            pos += pad * SPACE + w
+        rows.append("".join(text))
+    return rows
+
+
+def _bracketed(cells: list[list[str]], cls: str, label: str = "") -> str:
+    """Rows of HTML cells inside brackets.
 
     The brackets are the outer box's border; the inner box (white) hides the middle of its top and
     bottom edges, leaving the brackets' short ends (no positioned boxes: cheap for weasyprint).
-
-    ``widths`` (in ``ch``) gives each column a fixed width so that columns line up across rows.
+    One column is plain lines (``<br>``); several columns are rows of inline-block cells.
     """
     aria = f' aria-label="{escape(label)}"' if label else ""
-    style = [f' style="width:{w:g}ch"' if w else "" for w in (widths or [0] * len(cells[0]))]
-    cell = "c" if len(cells[0]) > 1 else "c1"  # one column: plain inline cells, aligned by the row
+    if len(cells[0]) == 1:
+        rows = "<br>".join(row[0] for row in cells)
+        return f'<span class="mat {cls}"{aria}><span class="in">{rows}</span></span>'
     rows = "".join(
-        '<span class="r" role="row">' + "".join(f'<span class="{cell}"{st} role="cell">{c}</span>'
-                                                for c, st in zip(row, style)) + "</span>"
+        '<span class="r" role="row">' + "".join(f'<span class="c" role="cell">{c}</span>' for c in row) + "</span>"
         for row in cells
     )
     return f'<span class="mat {cls}" role="table"{aria}><span class="in">{rows}</span></span>'
 
 
 def matrix(m: Any, digits: int = 8, label: str = "") -> Markup:
-    """A matrix (or n×1 vector, or scalar) as a bracketed table of selectable numbers.
+    """A matrix (or n×1 vector, or scalar) as bracketed rows of selectable numbers.
 
-    A 1×1 value is written as a plain number, as the seed writes the loss and c.
+    The numbers are one preformatted text, columns right-aligned with spaces, rows on lines:
+    a box or two per matrix instead of one per entry keeps weasyprint fast.  A 1×1 value is
+    written as a plain number, as the seed writes the loss and c.
     """
     a = np.atleast_2d(np.asarray(m, dtype=float))
     if a.shape == (1, 1):
         return num(a[0, 0], digits)
-    cells = [[number(v, digits) for v in row] for row in a]
-    widths = [max(len(row[j]) for row in cells) + 0.6 for j in range(a.shape[1])] if a.shape[1] > 1 else None
-    return Markup(_bracketed(cells, "num", label, widths))
+    rows = _aligned_rows([[number(v, digits) for v in row] for row in a])
+    aria = f' aria-label="{escape(label)}, {a.shape[0]}×{a.shape[1]}"' if label else ""
+    return Markup(f'<span class="mat num" role="group"{aria}><span class="in">{"<br>".join(rows)}</span></span>')
 
 
 def cells(rows: Iterable[Iterable[str]], label: str = "") -> Markup:
@@ -139,11 +169,34 @@ def cells(rows: Iterable[Iterable[str]], label: str = "") -> Markup:
     return Markup(_bracketed([[str(c) for c in r] for r in rows], "expr", label))
 
 
+# An answer box and the grid's spacing, in CSS px (the sheet's 10 pt text: 1 em ≈ 13.3 px).
+BOX_W, BOX_H, BOX_GAP, BRACKET = 82.0, 20.0, 3.0, 5.0
+
+
 def grid(shape: tuple[int, ...], label: str = "") -> Markup:
-    """An empty answer grid shaped like a matrix: one box per entry, inside brackets."""
+    """An empty answer grid shaped like a matrix: one box per entry, inside brackets.
+
+    Drawn as one small SVG (no text in it, so nothing to lay out), with a title for screen
+    readers and the tagged PDF.
+    """
     rows, cols = (tuple(shape) + (1,))[:2]
-    box = '<span class="box"></span>'
-    return Markup(_bracketed([[box] * cols for _ in range(rows)], "grid", label))
+    pad = BRACKET + BOX_GAP
+    w = 2 * pad + cols * BOX_W + (cols - 1) * BOX_GAP
+    h = 2 * BOX_GAP + rows * BOX_H + (rows - 1) * BOX_GAP
+    boxes = "".join(
+        f'<rect class="box" x="{pad + j * (BOX_W + BOX_GAP):g}" y="{BOX_GAP + i * (BOX_H + BOX_GAP):g}" '
+        f'width="{BOX_W:g}" height="{BOX_H:g}"/>'
+        for i in range(rows) for j in range(cols)
+    )
+    b, e = BRACKET, w - 1
+    brackets = f"M{b + 1} 1H1V{h - 1}H{b + 1}M{e - b} 1H{e}V{h - 1}H{e - b}"
+    title = f"Answer grid{' for ' + label if label else ''}: {rows} × {cols}"
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="grid" role="img" width="{w:g}" height="{h:g}" '
+        f'viewBox="0 0 {w:g} {h:g}"><title>{escape(title)}</title>'
+        f'<g fill="none" stroke="#555" stroke-width="0.6">{boxes}</g>'
+        f'<path d="{brackets}" fill="none" stroke="#000" stroke-width="1"/></svg>'
+    )
 
 
 def notation_css() -> str:

@@ -1,12 +1,13 @@
 """The seed's notation as HTML: symbols, fractions, matrices with selectable ASCII numbers."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 from hypothesis import given, strategies as st
 from jinja2 import Environment
 
-from generator.notation import grid, math, matrix, notation_css, num, register, sym
+from generator.notation import ADVANCE, SPACE, grid, math, matrix, notation_css, num, register, sym
 from generator.steps import plan
 
 
@@ -25,7 +26,7 @@ def test_transpose_tilde_and_column():
     assert '<sup class="t">T</sup>' in str(math("(X^[2])ᵀ"))
     assert '<span class="tl">~</span><var>W</var>' in str(math("W̃^[1]"))
     col = str(math("[1; a^[1]]"))
-    assert 'class="mat vec"' in col and col.count('class="r"') == 2
+    assert 'class="mat vec"' in col and col.count("<br>") == 1
 
 
 def test_words_upright_variables_italic():
@@ -49,14 +50,39 @@ def test_sym_by_name():
 
 def test_matrix_numbers_ascii_minus_and_shape():
     html = str(matrix(np.array([[0.123456789, -0.5], [-1e-3, 0.0]])))
-    assert html.count('class="r"') == 2
+    assert html.count("<br>") == 1
     assert "0.12345679" in html and "-0.5" in html and "-0.001" in html and "−" not in html
     assert str(matrix([[0.25]])) == str(num(0.25))
 
 
 def test_grid_shape():
-    html = str(grid((3, 2)))
-    assert html.count('class="box"') == 6 and html.count('class="r"') == 3
+    html = str(grid((3, 2), label="dL_dW1"))
+    assert html.count('class="box"') == 6 and html.startswith("<svg") and "<title>Answer grid for dL_dW1: 3 × 2" in html
+
+
+def test_matrix_columns_right_aligned_in_the_shipped_font():
+    html = str(matrix([[0.5, -12.25], [-0.125, 3]]))
+    lines = re.search(r'<span class="in">(.*)</span></span>', html)[1].split("<br>")
+    ends = []
+    for line in lines:
+        x, edges = 0, []
+        for token in re.findall(r" +|[^ ]+", line):
+            x += sum(ADVANCE.get(ch, SPACE) if ch != " " else SPACE for ch in token)
+            if token[0] != " ":
+                edges.append(x)
+        ends.append(edges)
+    for col in zip(*ends):  # right edges of a column agree to within a fifth of a space
+        assert max(col) - min(col) <= SPACE / 5, ends
+
+
+def test_advance_widths_are_the_shipped_fonts():
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(Path(__file__).resolve().parent.parent / "templates" / "fonts" / "BPDrillSerif.ttf")
+    cmap, hmtx = font.getBestCmap(), font["hmtx"]
+    assert font["head"].unitsPerEm == 2048
+    for ch, width in {**ADVANCE, " ": SPACE}.items():
+        assert hmtx[cmap[ord(ch)]][0] == width, ch
 
 
 def test_escapes_html():
