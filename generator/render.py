@@ -207,12 +207,15 @@ def print_order(students: Iterable[Student]) -> list[Student]:
 
 
 def compact_html(week: Week, students: Sequence[Student], paper: str = "a4") -> str:
-    rows = [
-        {"id": s.id, "name": s.name, "variant": s.variant, "section": section_of(s),
-         "problems": [[{"name": n, "text": _flat(sp.answers[n])} for n in asked_names(sp.answers, week.asked)]
-                      for sp in s.problems]}
-        for s in print_order(students)
-    ]
+    """Every student's asked entries, one line per quantity (names padded to line the values up)."""
+    rows = []
+    for s in print_order(students):
+        several = len(s.problems) > 1
+        names = [(f"{k}:{n}" if several else n, sp.answers[n])
+                 for k, sp in enumerate(s.problems, start=1) for n in asked_names(sp.answers, week.asked)]
+        width = max((len(n) for n, _ in names), default=0) + 1
+        rows.append({"id": s.id, "name": s.name, "variant": s.variant, "section": section_of(s),
+                     "answers": [{"name": n.ljust(width, "\u00a0"), "text": _flat(v)} for n, v in names]})
     return _page("keys-compact.html", paper, title=week.title or "Backpropagation", students=rows)
 
 
@@ -234,8 +237,20 @@ class _Pdf:
 
         doc = HTML(string=html, base_url=str(TEMPLATES)).render(
             font_config=self.fonts, stylesheets=[self.css], **PDF_OPTIONS)
-        doc.write_pdf(target, **PDF_OPTIONS)
+        doc.write_pdf(target, finisher=_plain_xref, **PDF_OPTIONS)
         return len(doc.pages)
+
+
+def _plain_xref(document: Any, pdf: Any) -> None:
+    """Write the PDF's objects one by one (streams stay compressed), not packed in one object stream.
+
+    pypdf parses a whole object stream, with the tag tree's hundreds of small objects, to
+    reach the catalog; with plain objects :func:`_assemble` reads only the pages it copies
+    (about 4× faster; the file is bigger by the uncompressed tag tree, ~40-80 kB).
+    """
+    import pydyf
+
+    pdf.write = lambda output, version, identifier, compress: pydyf.PDF.write(pdf, output, version, identifier, False)
 
 
 _WORKER: dict[str, Any] = {}
@@ -286,7 +301,11 @@ def _progress(enabled: bool):
 
 def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tuple[int, int] | None = None,
                 paper: str = "a4", progress: bool = True) -> None:
-    """Every student's sheet and key (PDF + HTML); then, unless sharded, the combined PDFs."""
+    """Every student's sheet and key (PDF + HTML); then, unless sharded, the combined PDFs.
+
+    With several jobs, one pool of processes renders the students in chunks and then assembles
+    ``sheets.pdf``, ``keys.pdf`` and ``keys-compact.pdf`` side by side.
+    """
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}, got {paper!r}")
     folder = Path(folder)
@@ -301,15 +320,21 @@ def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tup
             for s in students:
                 _render_student(pdf, folder, week, s, paper)
                 bar.advance(task)
-        else:
-            ids = [s.id for s in students]
-            with ProcessPoolExecutor(max_workers=min(jobs, len(ids)), initializer=_init_worker,
-                                     initargs=(week_to_json(week),)) as pool:
-                futures = [pool.submit(_render_chunk, str(folder), chunk, paper) for chunk in _chunks(ids, jobs)]
-                for f in as_completed(futures):
-                    bar.advance(task, len(f.result()))
-    if shard is None:
-        combine(folder, week, paper)
+            if shard is None:
+                combine(folder, week, paper, pdf)
+            return
+        ids = [s.id for s in students]
+        with ProcessPoolExecutor(max_workers=min(jobs, len(ids)), initializer=_init_worker,
+                                 initargs=(week_to_json(week),)) as pool:
+            futures = [pool.submit(_render_chunk, str(folder), chunk, paper) for chunk in _chunks(ids, jobs)]
+            for f in as_completed(futures):
+                bar.advance(task, len(f.result()))
+            if shard is None:
+                parts = _parts(folder, week)
+                done = [pool.submit(_write_compact, str(folder), paper)]
+                done += [pool.submit(_assemble, paths, folder / f"{kind}.pdf") for kind, paths in parts.items()]
+                for f in done:
+                    f.result()
 
 
 def _assemble(parts: Iterable[Path], output: Path, duplex: bool = True) -> None:
@@ -329,18 +354,30 @@ def _assemble(parts: Iterable[Path], output: Path, duplex: bool = True) -> None:
     os.replace(tmp, output)
 
 
-def combine(folder: Path, week: Week, paper: str = "a4") -> None:
+def _parts(folder: Path, week: Week) -> dict[str, list[Path]]:
+    """The per-student PDFs of ``sheets.pdf`` and ``keys.pdf``, in print order; all must exist."""
+    order = print_order(week.students)
+    parts = {kind: [folder / kind / f"{s.file}.pdf" for s in order] for kind in ("keys", "sheets")}
+    missing = [p for paths in parts.values() for p in paths if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"{missing[0]}: not rendered yet ({len(missing)} missing; run 'bpdrill render' "
+                                f"for every shard first)")
+    return parts
+
+
+def _write_compact(folder: str, paper: str, week: Week | None = None, pdf: _Pdf | None = None) -> None:
+    """``keys-compact.pdf``; in a pool worker, with the worker's week and weasyprint set-up."""
+    week = week or _WORKER["week"]
+    pdf = pdf or _WORKER.get("pdf") or _Pdf()
+    pdf.write(compact_html(week, week.students, paper), Path(folder) / "keys-compact.pdf")
+
+
+def combine(folder: Path, week: Week, paper: str = "a4", pdf: _Pdf | None = None) -> None:
     """``sheets.pdf`` and ``keys.pdf`` from the per-student PDFs, and ``keys-compact.pdf``."""
     folder = Path(folder)
-    order = print_order(week.students)
-    for kind in ("sheets", "keys"):
-        parts = [folder / kind / f"{s.file}.pdf" for s in order]
-        missing = [p for p in parts if not p.is_file()]
-        if missing:
-            raise FileNotFoundError(f"{missing[0]}: not rendered yet ({len(missing)} missing; run 'bpdrill render' "
-                                    f"for every shard first)")
-        _assemble(parts, folder / f"{kind}.pdf")
-    _Pdf().write(compact_html(week, week.students, paper), folder / "keys-compact.pdf")
+    for kind, paths in _parts(folder, week).items():
+        _assemble(paths, folder / f"{kind}.pdf")
+    _write_compact(str(folder), paper, week, pdf)
 
 
 def write_keys_pdf(week: Week, students: list[Student], output: Path, paper: str = "a4") -> None:
