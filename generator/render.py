@@ -343,7 +343,7 @@ def _assemble(parts: Iterable[Path], output: Path, duplex: bool = True) -> None:
 
     writer = PdfWriter()
     for part in parts:
-        reader = PdfReader(part)
+        reader = PdfReader(part, strict=True)  # our own well-formed files: no xref repair pass
         writer.append(reader)
         if duplex and len(reader.pages) % 2:
             box = reader.pages[-1].mediabox
