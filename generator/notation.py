@@ -176,25 +176,22 @@ BOX_W, BOX_H, BOX_GAP, BRACKET = 82.0, 20.0, 3.0, 5.0
 def grid(shape: tuple[int, ...], label: str = "") -> Markup:
     """An empty answer grid shaped like a matrix: one box per entry, inside brackets.
 
-    Drawn as one small SVG (no text in it, so nothing to lay out), with a title for screen
-    readers and the tagged PDF.
+    Drawn as one small SVG of two paths (boxes, brackets; no text, so nothing to lay out), with a
+    title for screen readers and the tagged PDF.
     """
     rows, cols = (tuple(shape) + (1,))[:2]
     pad = BRACKET + BOX_GAP
     w = 2 * pad + cols * BOX_W + (cols - 1) * BOX_GAP
     h = 2 * BOX_GAP + rows * BOX_H + (rows - 1) * BOX_GAP
-    boxes = "".join(
-        f'<rect class="box" x="{pad + j * (BOX_W + BOX_GAP):g}" y="{BOX_GAP + i * (BOX_H + BOX_GAP):g}" '
-        f'width="{BOX_W:g}" height="{BOX_H:g}"/>'
-        for i in range(rows) for j in range(cols)
-    )
+    boxes = "".join(f"M{pad + j * (BOX_W + BOX_GAP):g} {BOX_GAP + i * (BOX_H + BOX_GAP):g}h{BOX_W:g}v{BOX_H:g}h{-BOX_W:g}z"
+                    for i in range(rows) for j in range(cols))
     b, e = BRACKET, w - 1
     brackets = f"M{b + 1} 1H1V{h - 1}H{b + 1}M{e - b} 1H{e}V{h - 1}H{e - b}"
     title = f"Answer grid{' for ' + label if label else ''}: {rows} × {cols}"
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="grid" role="img" width="{w:g}" height="{h:g}" '
         f'viewBox="0 0 {w:g} {h:g}"><title>{escape(title)}</title>'
-        f'<g fill="none" stroke="#555" stroke-width="0.6">{boxes}</g>'
+        f'<path class="boxes" d="{boxes}" fill="none" stroke="#555" stroke-width="0.6"/>'
         f'<path d="{brackets}" fill="none" stroke="#000" stroke-width="1"/></svg>'
     )
 

@@ -15,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import DATA, invoke
+from test_notation import boxes_in
 from generator import DEFAULT_ASKED, parse_problem, solve
 from generator.record import Student, StudentProblem, Week, read_week, write_week
 from generator.render import (key_html, print_order, render_week, section_of, self_contained, sheet_html,
@@ -176,7 +177,7 @@ def test_key_follows_the_plan_and_drops_the_bias_coordinate():
 def test_sheet_lists_asked_quantities_with_csv_names_and_grids():
     week = small_week()
     html = sheet_html(week, week.students[0])
-    assert html.count('class="box"') == sum(
+    assert boxes_in(html) == sum(
         v.size for n, v in week.students[0].problems[0].answers.items() if n != "loss")
     assert 'class="code">loss<' not in html  # not asked by default
 
