@@ -18,6 +18,10 @@ def test_demo_runs_end_to_end_and_refuses_to_clobber(runner, tmp_path):
     assert any("leading-zeros" in v["flags"] for v in g.values())
     assert len(list((out / "results" / "feedback").glob("*.html"))) == len(g)
     assert "where everything is" in r.output
+    # the Excel workbook is graded like a CSV, and the Canvas `_late` resubmission is marked late
+    assert g["00124"]["files"].endswith(".xlsx") and float(g["00124"]["percent"]) == 100
+    assert g["00202"]["late"] == "yes" and "late" in g["00202"]["flags"]
+    assert (out / "results" / "canvas.csv").is_file() and (out / "results" / "moodle.csv").is_file()
     again = invoke(runner, "demo", "--out", out)
     assert again.exit_code == 2 and "--force" in again.stderr
     (tmp_path / "other").mkdir()
