@@ -269,8 +269,10 @@ def _render_student(pdf: _Pdf, folder: Path, week: Week, student: Student, paper
 
 
 def _init_worker(week_json: dict[str, Any]) -> None:
-    _WORKER["week"] = week_from_json(week_json)
-    _WORKER["pdf"] = _Pdf()
+    """A pool worker's week and weasyprint set-up: inherited when the pool forks, else made here."""
+    if "pdf" not in _WORKER:
+        _WORKER["week"] = week_from_json(week_json)
+        _WORKER["pdf"] = _Pdf()
 
 
 def _render_chunk(folder: str, ids: list[str], paper: str) -> list[tuple[str, int, int]]:
@@ -324,17 +326,22 @@ def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tup
                 combine(folder, week, paper, pdf)
             return
         ids = [s.id for s in students]
-        with ProcessPoolExecutor(max_workers=min(jobs, len(ids)), initializer=_init_worker,
-                                 initargs=(week_to_json(week),)) as pool:
-            futures = [pool.submit(_render_chunk, str(folder), chunk, paper) for chunk in _chunks(ids, jobs)]
-            for f in as_completed(futures):
-                bar.advance(task, len(f.result()))
-            if shard is None:
-                parts = _parts(folder, week)
-                done = [pool.submit(_write_compact, str(folder), paper)]
-                done += [pool.submit(_assemble, paths, folder / f"{kind}.pdf") for kind, paths in parts.items()]
-                for f in done:
-                    f.result()
+        # set up weasyprint once, here: forked workers inherit it (and its imports) instead of each repeating it
+        _WORKER.update(week=week, pdf=_Pdf())
+        try:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(ids)), initializer=_init_worker,
+                                     initargs=(week_to_json(week),)) as pool:
+                futures = [pool.submit(_render_chunk, str(folder), chunk, paper) for chunk in _chunks(ids, jobs)]
+                for f in as_completed(futures):
+                    bar.advance(task, len(f.result()))
+                if shard is None:
+                    parts = _parts(folder, week)
+                    done = [pool.submit(_write_compact, str(folder), paper)]
+                    done += [pool.submit(_assemble, paths, folder / f"{kind}.pdf") for kind, paths in parts.items()]
+                    for f in done:
+                        f.result()
+        finally:
+            _WORKER.clear()
 
 
 def _assemble(parts: Iterable[Path], output: Path, duplex: bool = True) -> None:
