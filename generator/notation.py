@@ -83,8 +83,13 @@ def _math_cached(text: str) -> str:
 
 
 def math(text: str) -> Markup:
-    """A symbol or formula in the seed's Unicode notation → inline HTML (``<span class="math">``)."""
-    return Markup(f'<span class="math">{_math_cached(text)}</span>')
+    """A symbol or formula in the seed's Unicode notation → inline HTML.
+
+    A formula with spaces is kept on one line (``<span class="math">``, no wrapping); a symbol
+    without spaces cannot break anyway and gets no wrapper (one element fewer to lay out).
+    """
+    html = _math_cached(text)
+    return Markup(f'<span class="math">{html}</span>' if " " in text else html)
 
 
 def sym(name: str, depth: int | None = None) -> Markup:
