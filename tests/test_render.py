@@ -18,8 +18,8 @@ from conftest import DATA, invoke
 from test_notation import boxes_in
 from generator import DEFAULT_ASKED, parse_problem, solve
 from generator.record import Student, StudentProblem, Week, read_week, write_week
-from generator.render import (key_html, print_order, render_week, section_of, self_contained, sheet_html,
-                              write_keys_pdf)
+from generator.render import (key_html, print_order, render_week, section_of, self_contained, shard_of,
+                              sheet_html, write_keys_pdf)
 
 DEEP = {
     "x": [0.5, -1, 0.25], "y": [0, 1], "loss": "cross_entropy", "learning_rate": 0.5,
@@ -53,15 +53,23 @@ def small_week() -> Week:
 
 @pytest.fixture(scope="module")
 def week_dir(tmp_path_factory):
+    """The whole week through the process pool (render + combine there), then one shard again by CLI."""
     from typer.testing import CliRunner
 
     folder = tmp_path_factory.mktemp("week")
     write_week(folder, small_week())
-    render_week(folder, read_week(folder), jobs=1, shard=(1, 2), progress=False)
-    assert not (folder / "sheets.pdf").exists()  # a shard does not combine
+    render_week(folder, read_week(folder), jobs=2, progress=False)
+    for name in ("sheets.pdf", "keys.pdf", "keys-compact.pdf"):
+        assert (folder / name).is_file()
+        (folder / name).unlink()
+    second = shard_of(small_week().students, (2, 2))
+    for s in second:
+        for kind in ("sheets", "keys"):
+            (folder / kind / f"{s.file}.pdf").unlink()
     runner = CliRunner()
     r = invoke(runner, "render", folder, "--shard", "2/2", "--jobs", "2", "--no-progress")
     assert r.exit_code == 0, r.output
+    assert not (folder / "sheets.pdf").exists()  # a shard does not combine
     r = invoke(runner, "combine", folder)
     assert r.exit_code == 0, r.output
     return folder
