@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Collection, Iterable, Sequence
 
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -302,7 +302,7 @@ def _progress(enabled: bool):
 
 
 def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tuple[int, int] | None = None,
-                paper: str = "a4", progress: bool = True) -> None:
+                paper: str = "a4", progress: bool = True, only: Collection[str] | None = None) -> None:
     """Every student's sheet and key (PDF + HTML); then, unless sharded, the combined PDFs.
 
     With several jobs, one pool of processes renders the students in chunks and then assembles
@@ -313,7 +313,7 @@ def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tup
     folder = Path(folder)
     for kind in ("sheets", "keys"):
         (folder / kind).mkdir(parents=True, exist_ok=True)
-    students = shard_of(week.students, shard)
+    students = [s for s in shard_of(week.students, shard) if only is None or s.id in only]  # only: these ids
     jobs = max(1, jobs or os.cpu_count() or 1)
     with _progress(progress) as bar:
         task = bar.add_task("render", total=len(students))
