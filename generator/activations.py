@@ -24,10 +24,14 @@ class Activation:
     f: Callable[[Array], Array]
     df: Callable[[Array], Array] | None  # None: not element-wise (softmax)
     elementwise: bool = True
+    # results a person rounds on the way when computing φ by hand (e^(−x) for the sigmoid; each
+    # e^(x_i) and their sum for softmax); the tolerance allows for them
+    hand_roundings: int = 0
 
 
 def _sigmoid(x: Array) -> Array:
-    return 1.0 / (1.0 + np.exp(-x))
+    with np.errstate(over="ignore"):  # e^(−x) = inf for x ≪ 0 gives the right limit, 0
+        return 1.0 / (1.0 + np.exp(-x))
 
 
 def _dsigmoid(x: Array) -> Array:
@@ -68,11 +72,13 @@ def _softmax(x: Array) -> Array:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("sigmoid", "φ", "φ(x) = (1 + e^(−x))^(−1)", "φ′(x) = φ(x)(1 − φ(x))", _sigmoid, _dsigmoid),
+        Activation("sigmoid", "φ", "φ(x) = (1 + e^(−x))^(−1)", "φ′(x) = φ(x)(1 − φ(x))", _sigmoid, _dsigmoid,
+                   hand_roundings=1),
         Activation("tanh", "φ", "φ(x) = tanh(x)", "φ′(x) = 1 − tanh²(x)", _tanh, _dtanh),
         Activation("relu", "φ", "φ(x) = max(0, x)", "φ′(x) = 1 if x > 0, else 0", _relu, _drelu),
         Activation("identity", "φ", "φ(x) = x", "φ′(x) = 1", _identity, _didentity),
-        Activation("softmax", "ψ", "ψ(x)_i = e^(x_i) / Σ_k e^(x_k)", "", _softmax, None, elementwise=False),
+        Activation("softmax", "ψ", "ψ(x)_i = e^(x_i) / Σ_k e^(x_k)", "", _softmax, None, elementwise=False,
+                   hand_roundings=2),
     )
 }
 

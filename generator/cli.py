@@ -18,6 +18,7 @@ from . import __version__
 from .errors import UserError, fail
 from .formats import to_csv, to_json, to_text
 from .problem import ProblemError, parse_problems
+from .solver import first_non_finite
 from .solver import solve as solve_problem
 
 app = typer.Typer(
@@ -77,6 +78,11 @@ def solve(
     except UserError as e:
         raise fail(str(e))
     solutions = [solve_problem(p) for p in problems]
+    for k, sol in enumerate(solutions, start=1):
+        bad = first_non_finite(sol)
+        if bad:
+            where = f"problem {k}: " if len(solutions) > 1 else ""
+            raise fail(f"{problem_file}: {where}{bad} overflows floating point (the given numbers are too large)")
     if format is SolveFormat.json:
         typer.echo(to_json(solutions, as_list=isinstance(data, list)))
     elif format is SolveFormat.csv:

@@ -41,7 +41,11 @@ def walk(problem: Problem) -> Iterator[tuple[PlannedStep, dict[str, np.ndarray]]
     A caller may stop early (the sampler drops a draft at its first unfit value)."""
     values: dict[str, np.ndarray] = dict(problem.givens())
     for step in plan(problem.depth, problem.loss):
-        values[step.name] = frozen_array(step.compute(activation_of(problem, step.layer), values))
+        # overflow shows as inf/nan in the values (see first_non_finite), not as a warning;
+        # + 0.0 turns −0.0 (e.g. δ of an inactive ReLU unit) into 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = step.compute(activation_of(problem, step.layer), values) + 0.0
+        values[step.name] = frozen_array(value)
         yield step, values
 
 
@@ -55,3 +59,8 @@ def solve(problem: Problem) -> Solution:
     for _, values in walk(problem):
         pass
     return solution_from(problem, values)
+
+
+def first_non_finite(solution: Solution) -> str | None:
+    """The first quantity with an infinite or undefined entry (the numbers overflow), or None."""
+    return next((n for n in solution.names if not np.all(np.isfinite(solution[n]))), None)

@@ -49,6 +49,9 @@ class Step:
     formula: str  # how the seed computes it, in its notation
     explain: str = ""  # a sentence for the key, as the seed says it
     mistakes: tuple[Mistake, ...] = field(default=())
+    # intermediate results a person rounds within this step (φ′(net) before multiplying, …);
+    # the tolerance allows for them (the activation's own ones are on the Activation)
+    hand_roundings: int = 0
 
     def name(self, l: int) -> str:
         return self.pattern.format(l=l)
@@ -76,10 +79,11 @@ def _loss_mse(act: Activation, a: Array, y: Array) -> Array:
     return np.array([[0.5 * float(np.sum((y - a) ** 2))]])
 
 
-def _loss_ce(act: Activation, a: Array, y: Array) -> Array:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(y != 0, -y * np.log(a), 0.0)
-    return np.array([[float(np.sum(terms))]])
+def _loss_ce(act: Activation, a: Array, y: Array, net: Array) -> Array:
+    # −Σ y_k log a_k with log a = net − log Σ e^net (no log 0 when a softmax output underflows)
+    m = float(np.max(net))
+    log_a = net - (m + np.log(np.sum(np.exp(net - m))))
+    return np.array([[float(-np.sum(np.where(y != 0, y * log_a, 0.0)))]])
 
 
 def _dL_da_out(act: Activation, a: Array, y: Array) -> Array:
@@ -147,7 +151,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "loss", "loss", "output",
         exists=lambda l, L, loss: loss == "cross_entropy",
-        inputs=lambda l: {"a": f"a{l}", "y": "y"},
+        inputs=lambda l: {"a": f"a{l}", "y": "y", "net": f"net{l}"},
         fn=_loss_ce,
         symbol="L", formula="−Σ_k y_k log a_k^[l]",
     ),
@@ -177,6 +181,7 @@ STEPS: tuple[Step, ...] = (
         exists=lambda l, L, loss: l < L or loss == "mse",
         inputs=lambda l: {"dL_da": f"dL_da{l}", "net": f"net{l}"},
         fn=_delta,
+        hand_roundings=1,
         symbol="δ^[l]", formula="∂L/∂a^[l] ⊙ φ′(net^[l])",
         explain="multiply element-wise by φ′ at the corresponding points of net",
         mistakes=(

@@ -11,12 +11,17 @@ seed's order) we bound how far such a student's value can be from the exact one:
 - plus the rounding of the step's own result to 4 significant digits (half a unit of the 4th
   significant digit, taken at the largest value the student could have computed).
 
+- plus the results a person rounds inside the step (φ′(net) before multiplying it into δ; e^(−net)
+  for the sigmoid; each e^(net_i) and their sum for softmax): at most 5·10⁻⁴ of the value each.
+
 The tolerance of an entry is ``own rounding + SAFETY × propagated error + FLOOR``: the safety
 factor covers the sub-steps the plan does not list (products rounded before they are summed,
 φ′ taken from a rounded a as in the seed's remark 3), the floor covers exact zeros. Given
 values (x, W, y, c) are exact. For an updated weight W̃ = W − c·∂L/∂W the tolerance is about
-one half-unit of W̃'s 4th significant digit, so an update of at least 3 half-units (the
-generator makes every update that large) is always told from no update.
+one half-unit of W̃'s 4th significant digit, and where the update is visible (at least 3
+half-units; the generator makes every update that large) it is capped at half the update, so no
+update, a wrong-sign update or a forgotten learning rate is always told apart — also in deep
+networks, where the propagated bound alone can exceed the update.
 
 Pure and fast: one pass over the plan with a few small numpy calls per input entry.
 """
@@ -35,6 +40,7 @@ SIGNIFICANT_DIGITS = 4
 SAFETY = 2.0
 FLOOR = 1e-6
 _SLACK = 1.001  # rounding slack on the student's own half-unit
+SUBSTEP = 5e-4 * _SLACK  # a result rounded to 4 significant digits is off by at most 5·10⁻⁴ of itself
 
 
 def _exponent(ax: np.ndarray) -> np.ndarray:
@@ -151,10 +157,29 @@ def entry_tolerances(solution: Solution) -> dict[str, np.ndarray]:
         act = ACTIVATIONS[activation_of(problem, step.layer)]
         prop = _propagated(step, act, values, errors, exact)
         own = np.array([_own(v, e) for v, e in zip(exact.ravel().tolist(), prop.ravel().tolist())])
-        own = own.reshape(exact.shape)
+        own = own.reshape(exact.shape) + _substeps(step, act) * SUBSTEP * np.abs(exact)
         errors[step.name] = own + prop
-        out[step.name] = own + SAFETY * prop + FLOOR
+        tol = own + SAFETY * prop + FLOOR
+        if step.family == "W_new":
+            tol = _judged_against_update(tol, values[step.args["W"]], exact)
+        out[step.name] = tol
     return out
+
+
+def _substeps(step: PlannedStep, act: Activation) -> int:
+    """Results rounded inside the step by hand (φ′ before multiplying; e^(x_i) and Σ for softmax)."""
+    return step.step.hand_roundings + (act.hand_roundings if step.family == "a" else 0)
+
+
+def _judged_against_update(tol: np.ndarray, W: np.ndarray, W_new: np.ndarray) -> np.ndarray:
+    """An updated weight is judged against its update: where the update is visible, the
+    tolerance stays below half of it, so W̃ = W (no update), a wrong-sign update or a forgotten
+    learning rate (c ≤ 0.5) is always wrong there — however loose the error propagated down a
+    deep network is. Honest work still fits: its own rounding is at most a half-unit, the
+    update at least 3 (the generator makes every update visible), and c times the error of an
+    honest ∂L/∂W is a small fraction of the update."""
+    update = np.abs(W_new - W)
+    return np.where(visible_update(W, W_new), np.minimum(tol, 0.5 * update), tol)
 
 
 def visible_update(W: np.ndarray, W_new: np.ndarray, halves: float = 3.0) -> np.ndarray:

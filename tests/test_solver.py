@@ -253,3 +253,29 @@ def test_every_mistake_differs_from_the_right_answer(seed_mse, seed_ce):
                 seen += 1
     assert seen >= 10
     assert STEPS
+
+
+def test_overflow_is_one_clear_line_not_infinity(runner, tmp_path):
+    from conftest import invoke
+
+    f = tmp_path / "huge.json"
+    f.write_text(json.dumps({"x": [1e200], "y": [1], "layers": [{"W": [[0, 1e200]], "activation": "identity"}],
+                             "loss": "mse", "learning_rate": 0.1}))
+    r = invoke(runner, "solve", f, "--format", "json")
+    assert r.exit_code == 2 and "net1 overflows" in r.stderr and r.stdout == ""
+
+
+def test_extreme_but_finite_problems_solve_quietly(recwarn):
+    softmax = parse_problem({"x": [1], "y": [0, 1], "layers": [{"W": [[800, 0], [-800, 0]], "activation": "softmax"}],
+                             "loss": "cross_entropy", "learning_rate": 0.1})
+    assert solve(softmax)["loss"][0, 0] == pytest.approx(1600.0)  # log-softmax, not log 0
+    sigmoid = parse_problem({"x": [1], "y": [0], "layers": [{"W": [[-1000, 0]], "activation": "sigmoid"}],
+                             "loss": "mse", "learning_rate": 0.1})
+    assert solve(sigmoid)["a1"][0, 0] == 0.0
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_inactive_relu_delta_is_plain_zero():
+    p = parse_problem({"x": [1], "y": [1], "layers": [{"W": [[-1, 0]], "activation": "relu"}, {"W": [[0.5, 0.5]], "activation": "sigmoid"}],
+                       "loss": "mse", "learning_rate": 0.1})
+    assert repr(float(solve(p)["delta1"][0, 0])) == "0.0"

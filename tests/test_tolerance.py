@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generator import solve
+from generator import ACTIVATIONS, solve
 from generator.sampler import SampleOptions, sample_solution
 from generator.solver import activation_of
 from generator.steps import STEPS
@@ -145,3 +145,64 @@ def test_half_unit_and_round_sig():
     assert half_unit(np.array([0.1610335]))[0] == pytest.approx(5e-5)
     assert half_unit(np.array([0.0]))[0] == 0
     assert round_sig(np.array([-0.110334967, 0.00187316, 12345.0])).tolist() == [-0.1103, 0.001873, 12350.0]
+
+
+def hand_work_with_substeps(problem, digits: int = 4) -> dict[str, np.ndarray]:
+    """Hand work that also rounds inside a step, as a key invites: each e^(net_i) and their sum for
+    softmax, e^(−net) for the sigmoid, φ′(net) before multiplying it into δ."""
+    r = lambda v: round_sig(np.asarray(v, dtype=float), digits)  # noqa: E731
+    values = dict(problem.givens())
+    for step in solve(problem).steps:
+        act = problem.layers[step.layer - 1].activation
+        args = {a: values[q] for a, q in step.args.items()}
+        if step.family == "a" and act == "softmax":
+            e = r(np.exp(args["net"]))
+            value = e / r(e.sum())
+        elif step.family == "a" and act == "sigmoid":
+            value = 1.0 / (1.0 + r(np.exp(-args["net"])))
+        elif step.family == "delta" and "dL_da" in args:
+            a = values[f"a{step.layer}"]
+            dphi = {"sigmoid": a * (1 - a), "tanh": 1 - a * a}.get(act, ACTIVATIONS[act].df(args["net"]))
+            value = args["dL_da"] * r(dphi)
+        else:
+            value = step.compute(act, values)
+        values[step.name] = r(value)
+    return values
+
+
+@pytest.mark.parametrize("opts", [SampleOptions((2, 5), "sigmoid", "softmax"), SampleOptions((4, 5, 4, 3), "relu", "softmax"),
+                                  SampleOptions((2, 1, 1, 2), "relu", "softmax"), SampleOptions((3, 4, 2), "relu", "sigmoid"),
+                                  SampleOptions((2, 3, 2), "sigmoid", "sigmoid")],
+                         ids=lambda o: f"{'-'.join(map(str, o.layers))}-{o.hidden_activation}-{o.output}")
+def test_hand_work_rounding_inside_steps_is_accepted(opts):
+    """(b) also when the student rounds the exponentials of softmax or φ′ on the way (found by QA:
+    softmax weeks failed most honest students before the tolerance allowed for these roundings)."""
+    rng = np.random.default_rng(48)
+    for _ in range(40):
+        solution = sample_solution(rng, opts)
+        tol = entry_tolerances(solution)
+        work = hand_work_with_substeps(solution.problem)
+        for name in solution.names:
+            assert accepted(solution, tol, name, work[name]).all(), (name, solution[name].tolist(), work[name].tolist())
+
+
+@pytest.mark.parametrize("opts", [SampleOptions((5, 5, 5, 5, 5), "tanh", "sigmoid", 0.5),
+                                  SampleOptions((4, 5, 5, 5, 3), "tanh", "softmax")],
+                         ids=["5x5-tanh-c0.5", "4-5-5-5-3-tanh-softmax"])
+def test_no_update_is_wrong_on_deep_networks_too(opts):
+    """(c) on deep networks, where the error propagated down the chain is loose: the tolerance of
+    an updated weight stays below half its update (QA found W̃ = W accepted there before)."""
+    rng = np.random.default_rng(5)
+    checked = 0
+    for _ in range(8):
+        solution = sample_solution(rng, opts)
+        tol = entry_tolerances(solution)
+        work = hand_work(solution.problem)
+        for step in solution.steps:
+            if step.family == "W_new":
+                W = solution.problem.givens()[f"W{step.layer}"]
+                visible = visible_update(W, solution[step.name])
+                assert not accepted(solution, tol, step.name, W)[visible].any(), step.name
+                assert accepted(solution, tol, step.name, work[step.name]).all(), step.name
+                checked += int(visible.sum())
+    assert checked > 50
