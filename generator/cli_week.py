@@ -14,7 +14,8 @@ import sys
 import tempfile
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Sequence
 
 import typer
 
@@ -51,32 +52,46 @@ def write_answer_template(folder: Path, week: Week, student: Student) -> Path:
     return path
 
 
-def write_answer_templates(folder: Path, week: Week) -> None:
-    """Every student's template: CSV, and the Excel workbook too when the week asks for it."""
-    for s in week.students:
-        write_answer_template(folder, week, s)
+def write_answer_templates(folder: Path, week: Week, students: Sequence[Student] | None = None) -> list[Path]:
+    """The templates of ``students`` (default: everyone): CSV, and the Excel workbook too when the
+    week asks for it (in parallel processes, one per CPU). Returns the files written."""
+    students = week.students if students is None else students
+    written = [write_answer_template(folder, week, s) for s in students]
     if week.options.get("xlsx"):
         from grader.xlsx import template_rows, write_answer_workbooks
 
-        jobs = [(folder / f"{s.file}.xlsx", template_rows(week, s)) for s in week.students]
-        write_answer_workbooks(jobs, title=week.title)
+        jobs = [(folder / f"{s.file}.xlsx", template_rows(week, s)) for s in students]
+        written += write_answer_workbooks(jobs, workers=cpu_count(), title=week.title)
+    return written
 
 
-def write_week_folder(out: Path, week: Week) -> None:
+def cpu_count() -> int:
+    """The CPUs this process may use (its affinity where the system tells it, e.g. in a container)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def write_week_folder(out: Path, week: Week, added: Sequence[Student] | None = None) -> None:
     """Write ``week.json`` and ``answers/`` into ``out`` whole or not at all.
 
     Everything is written into a staging folder inside ``out`` first, then moved into place
     (the record last); a previous week's ``week.json`` and ``answers/`` are replaced, any
-    other file in ``out`` is left alone.
+    other file in ``out`` is left alone. ``added``: students just added to the week in ``out``:
+    only their templates are written (beside the others') with the new record.
     """
     out.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".bpdrill-staging-", dir=out))
     try:
         answers = stage / ANSWERS_DIR
         answers.mkdir()
-        write_answer_templates(answers, week)
+        written = write_answer_templates(answers, week, added)
         write_week(stage, week)
         _usual_permissions(stage)
+        if added is not None:
+            _move_in_added(out, stage, written)
+            return
         old = stage / "previous"
         old.mkdir()
         moved = []
@@ -95,6 +110,21 @@ def write_week_folder(out: Path, week: Week) -> None:
             raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _move_in_added(out: Path, stage: Path, written: list[Path]) -> None:
+    """New students' templates into ``out/answers/``, then the record; all taken back on failure."""
+    (out / ANSWERS_DIR).mkdir(exist_ok=True)
+    moved: list[Path] = []
+    try:
+        for path in written:
+            os.replace(path, out / ANSWERS_DIR / path.name)
+            moved.append(out / ANSWERS_DIR / path.name)
+        os.replace(stage / RECORD_FILE, out / RECORD_FILE)
+    except OSError:
+        for path in moved:
+            path.unlink(missing_ok=True)
+        raise
 
 
 def _usual_permissions(folder: Path) -> None:
@@ -161,7 +191,7 @@ def generate_week(
     xlsx: bool | None = None,
     add: Path | None = None,
     force: bool = False,
-    pdf: bool = True,
+    pdf: bool | None = None,
     jobs: int | None = None,
     paper: str = "a4",
     progress: bool = True,
@@ -170,16 +200,43 @@ def generate_week(
 
     Everything ``bpdrill generate`` does, as a plain function; returns the week.
     ``add``: add the students of that roster to the existing week in ``out`` (its own seed
-    and options; no one else changes). Raises :class:`UserError` with a one-line message.
+    and options; no one else changes); only their files are written, and their PDFs rendered
+    when the week has PDFs (or ``pdf=True``). Raises :class:`UserError` with a one-line message.
     """
-    week = _generate(
+    made = _generate(
         Path(out), roster=roster, id_column=id_column, config=config, seed=seed, layers=layers,
         hidden_activation=hidden_activation, output=output, learning_rate=learning_rate, problems=problems,
         from_file=from_file, title=title, asked=asked, xlsx=xlsx, add=add, force=force,
     )
-    if pdf:
-        render_pdfs(Path(out), week, jobs=jobs, paper=paper, progress=progress)
-    return week
+    render_made(Path(out), made, pdf, jobs=jobs, paper=paper, progress=progress)
+    return made.week
+
+
+@dataclass(frozen=True)
+class Made:
+    """What a ``generate`` run wrote: the whole week, and, for ``--add-students``, who was added
+    and whether the week already had PDFs before."""
+
+    week: Week
+    added: tuple[Student, ...] | None = None  # None: a new week
+    had_pdfs: bool = False
+
+
+def _has_pdfs(out: Path, student: Student) -> bool:
+    return all((out / kind / f"{student.file}.pdf").is_file() for kind in ("sheets", "keys"))
+
+
+def render_made(out: Path, made: Made, pdf: bool | None, *, jobs: int | None = None, paper: str = "a4",
+                progress: bool = True) -> None:
+    """Render what the run needs: a new week unless ``pdf`` is False; after ``--add-students``,
+    when the week had PDFs (or ``pdf`` is True), the students without them (the new ones),
+    then the combined PDFs again. ``pdf=False`` (``--no-pdf``) renders nothing."""
+    if pdf is False or (made.added is not None and pdf is None and not made.had_pdfs):
+        return
+    only = None
+    if made.added is not None and made.had_pdfs:
+        only = {s.id for s in made.week.students if not _has_pdfs(out, s)} | {s.id for s in made.added}
+    render_pdfs(out, made.week, jobs=jobs, paper=paper, progress=progress, only=only)
 
 
 def _generate(
@@ -200,7 +257,7 @@ def _generate(
     xlsx: bool | None,
     add: Path | None,
     force: bool,
-) -> Week:
+) -> Made:
     flags = {
         "roster": roster, "id_column": id_column, "seed": seed, "layers": layers,
         "hidden_activation": hidden_activation, "output": output, "learning_rate": learning_rate,
@@ -226,22 +283,24 @@ def _generate(
             created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         )
         write_week_folder(out, week)
-        return week
+        return Made(week)
     except (ConfigError, RosterError, SamplerError, RecordError) as e:
         raise UserError(str(e)) from None
     except OSError as e:
         raise UserError(f"{e.filename or out}: {e.strerror or e}") from None
 
 
-def _add_to_week(out: Path, more: Path, id_column: str | None) -> Week:
+def _add_to_week(out: Path, more: Path, id_column: str | None) -> Made:
     week = read_week(out)
     roster = read_roster(more, id_column)
     try:
         new_week = add_students(week, roster.entries, roster.info())
     except DuplicateStudent as e:
         raise UserError(f"{more}, {e}") from None
-    write_week_folder(out, new_week)
-    return new_week
+    added = new_week.students[len(week.students):]
+    had_pdfs = (out / "sheets").is_dir() and any(_has_pdfs(out, s) for s in week.students)
+    write_week_folder(out, new_week, added)
+    return Made(new_week, added, had_pdfs)
 
 
 # ---- the commands ----
@@ -257,17 +316,21 @@ def _summary(out: Path, week: Week, added: bool = False) -> None:
             warn(f"students {', '.join(group)} share the same problems (variant {week.student(group[0]).variant})")
 
 
-def render_pdfs(out: Path, week: Week, *, jobs: int | None = None, paper: str = "a4", progress: bool = True) -> None:
-    """Sheets and keys for the week (``generator.render``); one line if rendering is unavailable."""
+def render_pdfs(out: Path, week: Week, *, jobs: int | None = None, paper: str = "a4", progress: bool = True,
+                only: set[str] | None = None) -> None:
+    """Sheets and keys for the week (``generator.render``; ``only``: just these students, then the
+    combined PDFs); one line if rendering is unavailable."""
     try:
         from .render import render_week
     except ImportError:
         typer.echo("PDF rendering is not available in this version; skipped (the week itself is complete)")
         return
     try:
-        render_week(out, week, jobs=jobs, paper=paper, progress=progress)
+        render_week(out, week, jobs=jobs, paper=paper, progress=progress, only=only)
     except ValueError as e:
         raise UserError(str(e)) from None
+    except OSError as e:
+        raise UserError(f"{e.filename or out}: {e.strerror or e}") from None
 
 
 @app.command()
@@ -287,21 +350,21 @@ def generate(
     xlsx: bool = typer.Option(None, "--xlsx/--no-xlsx", help="Also write answers/<file>.xlsx, an Excel answer workbook, beside each CSV template."),
     add_students_file: Path = typer.Option(None, "--add-students", metavar="MORE.csv", help="Add these students to the existing week in DIR; no one else changes."),
     force: bool = typer.Option(False, "--force", help="Replace the week in a non-empty DIR."),
-    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Render sheets and keys (--no-pdf: only the record and answer templates)."),
+    pdf: bool = typer.Option(None, "--pdf/--no-pdf", help="Render sheets and keys (--no-pdf: only the record and answer templates). "
+                             "With --add-students: the new students' only, when the week has PDFs (default)."),
     jobs: int = typer.Option(None, "--jobs", "-j", help="Parallel rendering processes (default: the CPUs)."),
     paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size for the PDFs."),
 ) -> None:
     """Generate a week's problem set: every student's own problems, answers and answer template."""
     try:
-        week = generate_week(
+        made = _generate(
             out, roster=roster, id_column=id_column, config=config, seed=seed, layers=layers,
             hidden_activation=hidden_activation, output=output, learning_rate=learning_rate,
-            problems=problems, from_file=from_file, title=title, xlsx=xlsx, add=add_students_file, force=force,
-            pdf=False,
+            problems=problems, from_file=from_file, title=title, asked=None, xlsx=xlsx, add=add_students_file,
+            force=force,
         )
-        _summary(out, week, added=add_students_file is not None)
-        if pdf:
-            render_pdfs(out, week, jobs=jobs, paper=paper.value)
+        _summary(out, made.week, added=add_students_file is not None)
+        render_made(out, made, pdf, jobs=jobs, paper=paper.value)
     except UserError as e:
         raise fail(str(e))
 

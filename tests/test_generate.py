@@ -328,3 +328,51 @@ def test_xlsx_workbooks_beside_the_templates(tmp_path, runner):
     csv_rows = list(csv.reader(io.StringIO((out / "answers" / "007.csv").read_text())))
     assert ws.max_row == len(csv_rows) and ws.cell(2, 1).value == "007"
     assert read_week(out).options["xlsx"] is True
+
+
+@pytest.fixture
+def fake_render(monkeypatch):
+    """render_week replaced by a recorder that writes empty per-student PDFs (no weasyprint)."""
+    render = pytest.importorskip("generator.render")
+    calls = []
+
+    def fake(folder, week, *, only=None, **kwargs):
+        calls.append(None if only is None else set(only))
+        for s in week.students:
+            if only is None or s.id in only:
+                for kind in ("sheets", "keys"):
+                    (folder / kind).mkdir(exist_ok=True)
+                    (folder / kind / f"{s.file}.pdf").write_bytes(b"%PDF")
+
+    monkeypatch.setattr(render, "render_week", fake)
+    return calls
+
+
+def test_add_students_renders_only_the_new_students(tmp_path, runner, fake_render):
+    out = tmp_path / "w"
+    r = invoke(runner, "generate", "--out", out, "--roster", roster(tmp_path / "r.csv", IDS[:5]), "--seed", "s")
+    assert r.exit_code == 0, r.stderr
+    assert fake_render == [None]  # a new week: everyone
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "answers").iterdir()}
+    r = invoke(runner, "generate", "--out", out, "--add-students", roster(tmp_path / "more.csv", ["late-1", "late-2"]))
+    assert r.exit_code == 0, r.stderr
+    assert fake_render[1] == {"late-1", "late-2"}
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "answers").iterdir() if p.name in before} == before
+    assert (out / "answers" / "late-2.csv").exists()
+    # a student whose PDFs went missing is rendered again with the next one added
+    (out / "sheets" / "00002.pdf").unlink()
+    invoke(runner, "generate", "--out", out, "--add-students", roster(tmp_path / "m2.csv", ["late-3"]))
+    assert fake_render[2] == {"late-3", "00002"}
+    invoke(runner, "generate", "--out", out, "--add-students", roster(tmp_path / "m3.csv", ["late-4"]), "--no-pdf")
+    assert len(fake_render) == 3  # --no-pdf is honoured
+
+
+def test_add_students_to_a_week_without_pdfs_renders_nothing_unless_asked(tmp_path, runner, fake_render):
+    out = tmp_path / "w"
+    gen(runner, out, "--roster", roster(tmp_path / "r.csv", IDS[:3]), "--seed", "s")
+    r = invoke(runner, "generate", "--out", out, "--add-students", roster(tmp_path / "more.csv", ["late-1"]))
+    assert r.exit_code == 0, r.stderr
+    assert fake_render == [] and not (out / "sheets").exists()
+    r = invoke(runner, "generate", "--out", out, "--add-students", roster(tmp_path / "m2.csv", ["late-2"]), "--pdf")
+    assert r.exit_code == 0, r.stderr
+    assert fake_render == [None]  # --pdf on a week without PDFs: everyone's, so the combined PDFs can be made
