@@ -3,7 +3,12 @@
 :func:`parse_roster` is pure (text in, :class:`Roster` out); :func:`read_roster` is the thin
 file reader around it. Rules:
 
-- The first row is the header; the delimiter is sniffed (comma, semicolon, tab, pipe).
+- Decoding: UTF-8 with or without BOM, UTF-16 with a BOM (Excel's "Unicode text") or without,
+  else Windows-1252 (``grader.parse.decode``, the one reading of CSV bytes); then Unicode NFC,
+  so an id typed with a composed ``é`` and one with ``e`` + combining accent are the same id.
+- The first row is the header (after Excel's ``sep=;`` line, if any); the delimiter (comma,
+  semicolon, tab, pipe) is sniffed from the header line only; the rows are read as Excel writes
+  CSV (a field may be in double quotes, a quote inside it doubled: ``"Smith, ""Jack"" John"``).
 - The id column: ``--id-column NAME`` if given (matched exactly, then ignoring case); else
   the first header, in this order of preference, that has at least one value:
   the institution's id (``SIS User ID``, ``ID number``, ``Student ID``, ``Student Number``,
@@ -28,6 +33,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
+
+from grader.parse import ParseError, decode
 
 # Normalised header (lower case, no spaces/underscores/dashes/dots) → kind, in order of preference.
 INSTITUTION_IDS = (
@@ -91,12 +98,20 @@ def id_problem(value: str) -> str | None:
     return None
 
 
-def _sniff(text: str) -> csv.Dialect | type[csv.Dialect]:
-    sample = "\n".join(text.splitlines()[:20])
+DELIMITERS = ",;\t|"
+
+
+def delimiter_of(header: str) -> str:
+    """The delimiter of a header line: the sniffer's guess, else the most frequent candidate, else a comma.
+
+    Only the delimiter is taken from the sniffer: its guess of the quoting (e.g. no doubled
+    quotes) is often wrong on a few lines, and every LMS writes quotes the way Excel does."""
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        return csv.Sniffer().sniff(header, delimiters=DELIMITERS).delimiter
     except csv.Error:
-        return csv.excel
+        counts = {d: header.count(d) for d in DELIMITERS}
+        best = max(counts, key=counts.get)  # type: ignore[arg-type]
+        return best if counts[best] else ","
 
 
 def _unique_headers(headers: list[str]) -> list[str]:
@@ -120,6 +135,7 @@ def _find(headers: list[str], wanted: tuple[str, ...]) -> list[str]:
 
 def choose_id_column(headers: list[str], rows: list[dict[str, str]], id_column: str | None, source: str) -> str:
     if id_column is not None:
+        id_column = unicodedata.normalize("NFC", id_column)
         if id_column in headers:
             return id_column
         folded = [h for h in headers if h.casefold() == id_column.strip().casefold()]
@@ -153,16 +169,21 @@ def choose_name(headers: list[str], id_column: str) -> tuple[str | None, tuple[s
 
 def parse_roster(text: str, source: str = "roster", id_column: str | None = None) -> Roster:
     """The roster in ``text`` (a CSV file's content); RosterError names ``source`` and the line."""
-    text = text.lstrip("\ufeff")
+    text = unicodedata.normalize("NFC", text.lstrip("\ufeff"))
     if not text.strip():
         raise RosterError(f"{source}: the roster is empty")
-    reader = csv.reader(io.StringIO(text, newline=""), _sniff(text))
+    lines = text.splitlines()
+    skipped, delimiter = 0, None
+    sep = re.fullmatch(r'"?sep=(.)"?', lines[0].strip(), flags=re.I)
+    if sep:  # Excel's hint line
+        skipped, delimiter, text = 1, sep.group(1), text[len(lines[0]):].lstrip("\r\n")
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter or delimiter_of(lines[skipped]))
     try:
-        header_row = next(reader)
+        header_row = next(reader, [])
         headers = _unique_headers(header_row)
         rows: list[tuple[int, dict[str, str]]] = []
         for raw in reader:
-            line = reader.line_num
+            line = reader.line_num + skipped
             if not any(v.strip() for v in raw):
                 continue
             extra = raw[len(headers):]
@@ -170,7 +191,7 @@ def parse_roster(text: str, source: str = "roster", id_column: str | None = None
                 raise RosterError(f"{source}, line {line}: {len(raw)} fields, but the header has {len(headers)}")
             rows.append((line, {h: (raw[i] if i < len(raw) else "") for i, h in enumerate(headers)}))
     except csv.Error as e:
-        raise RosterError(f"{source}, line {reader.line_num}: not valid CSV: {e}") from None
+        raise RosterError(f"{source}, line {reader.line_num + skipped}: not valid CSV: {e}") from None
     id_col = choose_id_column(headers, [r for _, r in rows], id_column, source)
     name_desc, name_cols = choose_name(headers, id_col)
     entries: list[RosterEntry] = []
@@ -193,19 +214,19 @@ def parse_roster(text: str, source: str = "roster", id_column: str | None = None
 
 
 def read_text(path: Path) -> str:
-    """A text file as UTF-8 (with or without BOM), else Windows-1252 (Excel's CSV on Windows)."""
+    """A text file as CSV files come (see the module doc: BOMs, UTF-16, UTF-8, Windows-1252)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise RosterError(f"{path}: no such file") from None
     except OSError as e:
         raise RosterError(f"{path}: cannot read: {e.strerror or e}") from None
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise RosterError(f"{path}: cannot read: neither UTF-8 nor Windows-1252 text")
+    if not data.strip(b" \t\r\n\x00"):
+        return ""
+    try:
+        return decode(data)[0]
+    except ParseError as e:
+        raise RosterError(f"{path}: cannot read: {e}") from None
 
 
 def read_roster(path: Path, id_column: str | None = None) -> Roster:

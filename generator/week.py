@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Sequence
@@ -265,9 +266,9 @@ class DuplicateStudent(ValueError):
 def add_students(week: Week, entries: Sequence[RosterEntry], roster_info: Mapping[str, Any]) -> Week:
     """The week with more students, drawn exactly as they would have been at first: no one
     already in the week changes. Refuses an id already in the week (:class:`DuplicateStudent`)."""
-    existing = {s.id for s in week.students}
+    existing = {unicodedata.normalize("NFC", s.id) for s in week.students}  # a record from before NFC ids
     for e in entries:
-        if e.id in existing:
+        if unicodedata.normalize("NFC", e.id) in existing:
             raise DuplicateStudent(e)
     new = make_students(entries, options_from_record(week), (s.file for s in week.students))
     roster = dict(week.roster)

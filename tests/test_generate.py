@@ -376,3 +376,12 @@ def test_add_students_to_a_week_without_pdfs_renders_nothing_unless_asked(tmp_pa
     r = invoke(runner, "generate", "--out", out, "--add-students", roster(tmp_path / "m2.csv", ["late-2"]), "--pdf")
     assert r.exit_code == 0, r.stderr
     assert fake_render == [None]  # --pdf on a week without PDFs: everyone's, so the combined PDFs can be made
+
+
+def test_add_students_refuses_an_id_already_there_in_another_unicode_form():
+    from generator.roster import RosterEntry
+    from generator.week import DuplicateStudent, WeekOptions, add_students, build_week
+
+    week = build_week([RosterEntry("Rene\u0301", "R", {}, 2)], WeekOptions(seed="s", title="t"))  # an older record
+    with pytest.raises(DuplicateStudent):
+        add_students(week, [RosterEntry("Ren\u00e9", "R", {}, 2)], {"columns": []})

@@ -100,3 +100,54 @@ def test_read_roster_file_errors_and_windows_encoding(tmp_path):
 def test_duplicate_headers_are_kept_apart():
     r = parse_roster("id,note,note\n1,a,b\n")
     assert r.entries[0].columns == {"id": "1", "note": "a", "note (2)": "b"}
+
+
+@pytest.mark.parametrize("text, name, columns", [
+    ('Student,ID,SIS User ID\n"Smith, John ""Jack""",1,0001\n', 'Smith, John "Jack"', None),
+    ('Student,ID,X\nq,1,"d""e,f"\n', "q", {"Student": "q", "ID": "1", "X": 'd"e,f'}),
+    ('id;name\n"a;b";"x ""y"""\n', 'x "y"', {"id": "a;b", "name": 'x "y"'}),
+    ('sep=;\nid;name\n7;"Doe, J"\n', "Doe, J", {"id": "7", "name": "Doe, J"}),
+])
+def test_quotes_are_read_as_excel_writes_them(text, name, columns):
+    e = parse_roster(text).entries[0]
+    assert e.name == name
+    assert columns is None or e.columns == columns
+
+
+def test_a_quoted_formula_id_is_kept_exactly():
+    e = parse_roster('id,name\n"=HYPERLINK(""http://evil"")",A\n').entries[0]
+    assert e.id == '=HYPERLINK("http://evil")' and e.name == "A"
+
+
+def test_sep_line_keeps_the_files_line_numbers():
+    with pytest.raises(RosterError, match=r"r\.csv, line 4: duplicate id 'a' \(first on line 3\)"):
+        parse_roster("sep=;\nid;name\na;A\na;B\n", "r.csv")
+
+
+@pytest.mark.parametrize("encoding, bom", [
+    ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-8", b"\xef\xbb\xbf"), ("utf-8", b""),
+    ("cp1252", b""), ("utf-16-le", b""),
+])
+def test_encodings_excel_writes(tmp_path, encoding, bom):
+    f = tmp_path / "r.csv"
+    f.write_bytes(bom + "Student ID\tFull name\r\n007\tZoë Müller\r\n".encode(encoding))
+    r = read_roster(f)
+    assert r.columns == ("Student ID", "Full name")
+    assert [(e.id, e.name) for e in r.entries] == [("007", "Zoë Müller")]
+
+
+def test_ids_and_headers_are_unicode_nfc():
+    decomposed, composed = "Rene\u0301", "Ren\u00e9"
+    r = parse_roster(f"Nu\u0301mero,name\n{decomposed},A\n", id_column="N\u00famero")
+    assert r.id_column == "N\u00famero" and r.entries[0].id == composed
+    with pytest.raises(RosterError, match="line 3: duplicate id"):
+        parse_roster(f"id\n{composed}\n{decomposed}\n")
+
+
+def test_empty_and_binary_files(tmp_path):
+    (tmp_path / "e.csv").write_bytes(b"\xef\xbb\xbf \r\n")
+    with pytest.raises(RosterError, match="the roster is empty"):
+        read_roster(tmp_path / "e.csv")
+    (tmp_path / "b.csv").write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(RosterError, match=r"b\.csv: cannot read"):
+        read_roster(tmp_path / "b.csv")
