@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import typer
 from rich.console import Console
@@ -25,10 +25,11 @@ from generator.record import RecordError, Week, read_week, write_text_atomic
 
 from .exports import write_lms_files
 from .feedback import write_feedback
-from .ingest import collect
+from .ingest import collect, missing_paths
 from .judge import ConfigError, GradeConfig, read_config_text
 from .late import LateError, LatePolicy, parse_late_policy, parse_time
 from .overrides import OVERRIDES_FILE, Override, OverrideError, read_overrides
+from .parse import student_id_text
 from .pipeline import Gradebook, LateRules, grade as grade_files, with_overrides
 from .reports import (FEEDBACK_DIR, GRADES_FILE, SUMMARY_FILE, changes, holds_results, move_previous, print_summary,
                       read_table, write_reports)
@@ -53,12 +54,10 @@ def load_config(path: Path | None) -> GradeConfig:
         raise UserError(str(e)) from None
 
 
-def late_rules(config: GradeConfig, deadline: str | None) -> LateRules:
+def late_rules(config: GradeConfig, deadline: str | None, source: str = "config") -> LateRules:
     """--deadline and the config's [late] table (also accepted inside [grade])."""
-    section = config.raw.get("grade", config.raw)
-    table = (section.get("late") if isinstance(section, Mapping) else None) or config.raw.get("late")
     try:
-        policy = parse_late_policy(table) if table is not None else LatePolicy()
+        policy = parse_late_policy(config.late, f"{source}: [late]") if config.late is not None else LatePolicy()
         return LateRules(parse_time(deadline) if deadline else None, policy)
     except LateError as e:
         raise UserError(str(e)) from None
@@ -76,15 +75,16 @@ def load_overrides(path: Path | None, outdir: Path) -> tuple[tuple[Override, ...
 
 
 def only_ids(week: Week, only: Sequence[str]) -> set[str]:
-    """--only values: roster ids (each value may also be a comma-separated list)."""
-    roster = {s.id for s in week.students}
+    """--only values: roster ids (each value may also be a comma-separated list), compared as
+    grading compares ids (trimmed, Unicode NFC)."""
+    roster = {student_id_text(s.id): s.id for s in week.students}
     ids: set[str] = set()
     for value in only:
-        parts = [value] if value.strip() in roster else value.split(",")
-        for part in (p.strip() for p in parts):
-            if part not in roster:
-                raise UserError(f"--only: {part!r} is not on the week's roster")
-            ids.add(part)
+        parts = [value] if student_id_text(value) in roster else value.split(",")
+        for part in parts:
+            if student_id_text(part) not in roster:
+                raise UserError(f"--only: {part.strip()!r} is not on the week's roster")
+            ids.add(roster[student_id_text(part)])
     return ids
 
 
@@ -131,8 +131,11 @@ def run_grade(week_dir: Path, submissions: Sequence[Path], outdir: Path, force: 
         week: Week = read_week(week_dir)
     except RecordError as e:
         raise UserError(str(e)) from None
+    unusable = missing_paths(submissions)
+    if unusable:
+        raise UserError(unusable[0] + (f" (and {len(unusable) - 1} more)" if len(unusable) > 1 else ""))
     config = load_config(config_path)
-    rules = late_rules(config, deadline)
+    rules = late_rules(config, deadline, str(config_path))
     overrides, overrides_from = load_overrides(overrides_path, outdir)
     wanted = only_ids(week, only) if only else None
     previous = prepare_outdir(outdir, force, partial=wanted is not None)
@@ -175,11 +178,11 @@ def run_grade(week_dir: Path, submissions: Sequence[Path], outdir: Path, force: 
 @app.command()
 def grade(
     week_dir: Path = typer.Argument(..., metavar="DIR", help="The week's folder (made by 'bpdrill generate')."),
-    submissions: list[Path] = typer.Argument(..., metavar="SUBMISSION...", help="CSV files, folders of them, Canvas or Moodle bulk-download zips."),
+    submissions: list[Path] = typer.Argument(..., metavar="SUBMISSION", help="CSV or .xlsx files, folders of them, Canvas or Moodle bulk-download zips (one or more)."),
     out: Path = typer.Option(..., "--out", "-o", help="Where grades.csv, details.csv, feedback/ and summary.txt go."),
     force: bool = typer.Option(False, "--force", help="If OUTDIR holds results, move them to OUTDIR/previous-<time>/ first and list whose grade changed."),
     feedback: FeedbackKind = typer.Option(FeedbackKind.html, "--feedback", help="Per-student feedback: html (default), pdf (weasyprint) or none."),
-    config: Path = typer.Option(None, "--config", help="TOML: [tolerance] per quantity (relabs/sigfig/decdig), [points], [late] policy."),
+    config: Path = typer.Option(None, "--config", help="TOML: \\[tolerance] per quantity (relabs/sigfig/decdig), \\[points], \\[late] policy (README: Grade submissions)."),
     only: list[str] = typer.Option(None, "--only", metavar="ID", help="Regrade just these students (repeat, or ID,ID) and merge them into the results in OUTDIR."),
     overrides: Path = typer.Option(None, "--overrides", metavar="FILE", help="A TA's decisions (default: OUTDIR/overrides.csv when it exists)."),
     deadline: str = typer.Option(None, "--deadline", help="e.g. 2026-12-01T23:59 (a bare date: end of that day); later files are late."),

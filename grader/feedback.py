@@ -26,7 +26,7 @@ from .judge import CORRECT, MISSING, EntryResult
 from .pipeline import StudentResult
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-SHOWN_CHARS = 12  # a submitted number longer than this is cut in the table (in full on hover)
+SHOWN_CHARS = 12  # on screen a submitted number longer than this is cut (in full on hover); a PDF shows it all
 
 
 @lru_cache(maxsize=1)
@@ -42,8 +42,12 @@ def stylesheet() -> str:
     return notation.notation_css() + "\n" + (TEMPLATES / "feedback.css").read_text(encoding="utf-8")
 
 
-def _submitted_cell(e: EntryResult) -> Markup:
+def _submitted_cell(e: EntryResult, printed: bool = False) -> Markup:
+    """A submitted value: cut with a hover title on screen; whole (wrapped) on paper, where
+    nothing can be hovered."""
     text = e.submitted if e.verdict != MISSING else "—"
+    if printed:
+        return Markup(f'<span class="n {e.verdict} whole">{escape(text)}</span>')
     shown = text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
     title = f"{text}: {e.note or e.verdict}" if e.verdict != MISSING else "not handed in"
     return Markup(f'<span class="n {e.verdict}" title="{escape(title)}">{escape(shown)}</span>')
@@ -56,7 +60,7 @@ def _diagnosis_html(d: Diagnosis, depth: int) -> Markup:
     return Markup("{} (your {})").format(d.says, inputs)
 
 
-def _quantity_rows(result: StudentResult, number: int) -> list[dict[str, Any]]:
+def _quantity_rows(result: StudentResult, number: int, printed: bool = False) -> list[dict[str, Any]]:
     sp = result.student.problems[number - 1]
     by_name: dict[str, list[EntryResult]] = {}
     for e in result.entries:
@@ -71,7 +75,7 @@ def _quantity_rows(result: StudentResult, number: int) -> list[dict[str, Any]]:
         shape = sp.answers[step.name].shape
         grid = [[Markup("")] * shape[1] for _ in range(shape[0])]
         for e in es:
-            grid[e.row - 1][e.col - 1] = _submitted_cell(e)
+            grid[e.row - 1][e.col - 1] = _submitted_cell(e, printed)
         right = sum(e.verdict == CORRECT for e in es)
         notes = list(dict.fromkeys([e.note for e in es if e.note]
                                    + [f"credit set by your instructor: {e.override}" for e in es if e.override]))
@@ -92,7 +96,7 @@ def _quantity_rows(result: StudentResult, number: int) -> list[dict[str, Any]]:
     return rows
 
 
-def feedback_context(week: Week, result: StudentResult) -> dict[str, Any]:
+def feedback_context(week: Week, result: StudentResult, printed: bool = False) -> dict[str, Any]:
     problems = []
     for k, sp in enumerate(result.student.problems, start=1):
         p = sp.problem
@@ -102,7 +106,7 @@ def feedback_context(week: Week, result: StudentResult) -> dict[str, Any]:
             "activations": ", ".join(layer.activation for layer in p.layers),
             "loss": "½‖y − a‖²" if p.loss == "mse" else "cross-entropy −Σ y_k log a_k",
             "c": fmt_number(p.learning_rate),
-            "quantities": _quantity_rows(result, k),
+            "quantities": _quantity_rows(result, k, printed),
         })
     return {
         "title": week.title or "Backpropagation",
@@ -113,15 +117,17 @@ def feedback_context(week: Week, result: StudentResult) -> dict[str, Any]:
         "percent": fmt_number(round(result.percent, 1), 4),
         "problems": problems,
         "css": Markup(stylesheet()),
+        "printed": printed,
     }
 
 
-def feedback_html(week: Week, result: StudentResult) -> str:
-    return environment().get_template("feedback.html").render(**feedback_context(week, result))
+def feedback_html(week: Week, result: StudentResult, printed: bool = False) -> str:
+    """The page (``printed``: for a PDF — values in full, no hover hints)."""
+    return environment().get_template("feedback.html").render(**feedback_context(week, result, printed))
 
 
 def _write_one(week: Week, result: StudentResult, folder: Path, kind: str) -> Path:
-    html = feedback_html(week, result)
+    html = feedback_html(week, result, printed=kind == "pdf")
     if kind == "pdf":
         import weasyprint  # slow to import: only when asked for
 

@@ -4,8 +4,14 @@ Order of evidence: the ``student_id`` column first; then the file name — the t
 name (``answers/<file>.csv``), or a roster id inside an LMS name: Canvas
 ``name[_late]_<userid>_<attachmentid>_<original>[-N].csv`` (``-N``: the N-th resubmission) and
 Moodle ``Full Name_<participant>_assignsubmission_file_/<original>``. Ids compare as trimmed
-text; when Excel has eaten leading zeros (``123`` for ``00123``) a unique numeric match is
-accepted and noted. A conflict, or an id not on the roster, is reported.
+text in Unicode NFC (``é`` composed or decomposed is one id); when Excel has eaten leading zeros
+(``123`` for ``00123``) a unique numeric match is accepted and noted. A conflict, or an id not on
+the roster, is reported.
+
+An LMS's own ids (a Canvas user id kept in a roster column) are looked for only where the LMS
+puts them — inside a Canvas name or a Moodle folder — never in a plain file name: ``junk/99.csv``
+is no one's, even when some student's Canvas id is 99. A plain name names a student only by the
+roster's own id or the template's file name.
 
 Several files from one student: the latest counts — the highest resubmission number, then the
 latest modification time — and the others are listed.
@@ -21,6 +27,7 @@ from typing import Iterable, Sequence
 from generator.record import Week
 
 from .lms import MOODLE_FOLDER  # the one reading of Moodle's participant folders
+from .parse import student_id_text
 
 CANVAS = re.compile(r"^(?P<person>[^_]+?)(?P<late>_late)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<original>.+)$", re.I)
 RESUBMISSION = re.compile(r"^(?P<stem>.*?)-(?P<n>\d{1,3})$")
@@ -61,6 +68,12 @@ def lms_name(name: str, folder: str = "") -> LmsName:
     return LmsName("", name, stem, n, (), "")
 
 
+def same_id(a: str, b: str) -> bool:
+    """Whether two ids name the same student: as compared text, or leading zeros aside."""
+    a, b = student_id_text(a), student_id_text(b)
+    return a == b or a.lstrip("0") == b.lstrip("0")
+
+
 def _norm_name(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
@@ -85,8 +98,8 @@ class Roster:
     """The week's students, indexed every way a submission may name them."""
 
     def __init__(self, week: Week):
-        self.ids = {s.id: s for s in week.students}
-        self.by_file: dict[str, str] = {s.file.lower(): s.id for s in week.students}
+        self.ids = {student_id_text(s.id): s.id for s in week.students}  # compared text → the roster's id
+        self.by_file: dict[str, str] = {student_id_text(s.file).lower(): s.id for s in week.students}
         self.by_number: dict[str, list[str]] = {}
         self.by_name: dict[str, list[str]] = {}
         self.by_column: dict[str, list[str]] = {}
@@ -97,14 +110,14 @@ class Roster:
             if s.name:
                 self.by_name.setdefault(_norm_name(s.name), []).append(s.id)
             for col, value in s.columns.items():
-                v = str(value).strip()
+                v = student_id_text(str(value))
                 if v and v != s.id and any(h in col.lower() for h in ID_COLUMN_HINTS):
                     self.by_column.setdefault(v, []).append(s.id)
 
     def match_id(self, text: str) -> Match:
-        t = text.strip()
+        t = student_id_text(text)
         if t in self.ids:
-            return Match(t)
+            return Match(self.ids[t])
         n = _numeric(t)
         if n is not None and len(self.by_number.get(n, [])) == 1:
             found = self.by_number[n][0]
@@ -115,7 +128,7 @@ class Roster:
         m = self.match_id(token)
         if m.student_id:
             return m
-        ids = self.by_column.get(token.strip(), [])
+        ids = self.by_column.get(student_id_text(token), [])
         return Match(ids[0]) if len(ids) == 1 else Match(None)
 
     def match_person(self, person: str) -> Match:
@@ -133,16 +146,16 @@ class Identity:
 
 def _from_name(roster: Roster, name: LmsName) -> tuple[Match, str]:
     for stem in dict.fromkeys((name.stem, name.original.rsplit(".", 1)[0])):
-        sid = roster.by_file.get(stem.lower())
+        sid = roster.by_file.get(student_id_text(stem).lower())
         if sid:
             return Match(sid), "file name"
-    for token in name.tokens:
+    for token in name.tokens:  # ids where the LMS puts them: a roster id or an LMS id column
         m = roster.match_token(token)
         if m.student_id:
             return m, f"{name.kind} file name"
-    for token in re.split(r"[_\s\-.]+", name.stem):
-        if token and (token in roster.ids or token in roster.by_column):
-            return roster.match_token(token), "file name"
+    for token in re.split(r"[_\s\-.]+", student_id_text(name.stem)):  # a plain name: the roster's own ids only
+        if token in roster.ids:
+            return Match(roster.ids[token]), "file name"
     if name.person:
         m = roster.match_person(name.person)
         if m.student_id:

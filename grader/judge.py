@@ -13,7 +13,11 @@ override the tolerance per quantity or family, and the points::
     default = 1          # per asked quantity, split across its entries
     W_new = 2
 
+    [late]
+    per_day = 10         # see ``late.parse_late_policy``
+
 (Also accepted inside a ``[grade]`` table, so one config file can serve generate and grade.)
+An unknown table or key is refused, naming the file and the key.
 """
 
 from __future__ import annotations
@@ -30,10 +34,12 @@ from generator.record import Student, Week, asked_names
 from generator.steps import parse_name
 from generator.tolerance import FLOOR
 
+from .ingest import listing
 from .parse import Cell, Row
 
 CORRECT, INCORRECT, MISSING = "correct", "incorrect", "missing"
 MODES = {"record": (), "relabs": ("rtol", "atol"), "sigfig": ("n",), "decdig": ("n",)}
+GRADE_TABLES = ("tolerance", "points", "late")  # what a grading config holds
 
 Key = tuple[int, str, int, int]  # (problem, quantity, row, col), 1-based
 
@@ -63,7 +69,8 @@ class GradeConfig:
     tolerance: Mapping[str, Rule] = field(default_factory=dict)  # quantity name or family → rule
     points: Mapping[str, float] = field(default_factory=dict)  # quantity name or family → points
     default_points: float = 1.0
-    raw: Mapping[str, Any] = field(default_factory=dict)  # the whole file, for later stages (late, …)
+    raw: Mapping[str, Any] = field(default_factory=dict)  # the whole file, as read
+    late: Mapping[str, Any] | None = None  # the [late] table, read by ``late.parse_late_policy``
 
     def rule(self, quantity: str) -> Rule:
         return self.tolerance.get(quantity) or self.tolerance.get(parse_name(quantity)[0]) or Rule()
@@ -91,15 +98,41 @@ def _positive(value: Any, where: str, integer: bool = False) -> float:
     return value
 
 
+def config_tables(data: Mapping[str, Any], where: str = "config") -> dict[str, Mapping[str, Any]]:
+    """The grading tables of a config (``[tolerance]``, ``[points]``, ``[late]``), at the top or
+    inside ``[grade]``. Anything else is refused, naming the file and key — a misspelled
+    ``[tolerence]`` must not be silently ignored. Beside a ``[grade]`` table, generate's own
+    keys may sit at the top (one file for both commands); grade ignores them."""
+    from generator.config import KEYS as GENERATE_KEYS
+
+    section = data.get("grade")
+    if section is not None and not isinstance(section, Mapping):
+        raise ConfigError(f"{where}: grade must be a table ([grade])")
+    tables: dict[str, Mapping[str, Any]] = {}
+    places = [("", data)] + ([("grade.", section)] if section is not None else [])
+    for prefix, place in places:
+        for key, value in place.items():
+            if not prefix and key == "grade":
+                continue
+            if key not in GRADE_TABLES:
+                if not prefix and section is not None and key in GENERATE_KEYS:
+                    continue
+                known = ", ".join(f"[{prefix}{t}]" for t in GRADE_TABLES) + ("" if prefix else ", [grade]")
+                raise ConfigError(f"{where}: unknown {'table' if isinstance(value, Mapping) else 'key'} "
+                                  f"{prefix}{key!s} (known: {known})")
+            if key in tables:
+                raise ConfigError(f"{where}: [{key}] is given both at the top and inside [grade]; give it once")
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{where}: {prefix}{key} must be a table ([{prefix}{key}])")
+            tables[key] = value
+    return tables
+
+
 def parse_config(data: Mapping[str, Any], where: str = "config") -> GradeConfig:
-    """The grading part of a config (``[tolerance]``, ``[points]``, or both inside ``[grade]``)."""
-    section = data.get("grade", data)
-    if not isinstance(section, Mapping):
-        raise ConfigError(f"{where}: [grade] must be a table")
+    """The grading part of a config (``[tolerance]``, ``[points]``, ``[late]``, or all inside ``[grade]``)."""
+    section = config_tables(data, where)
     rules: dict[str, Rule] = {}
     tol = section.get("tolerance", {})
-    if not isinstance(tol, Mapping):
-        raise ConfigError(f"{where}: [tolerance] must be a table")
     for key, spec in tol.items():
         w = f"{where}: tolerance.{key}"
         if not _known(key):
@@ -115,8 +148,6 @@ def parse_config(data: Mapping[str, Any], where: str = "config") -> GradeConfig:
         args = {k: _positive(spec[k], f"{w}.{k}", integer=(k == "n")) for k in MODES[spec["mode"]] if k in spec}
         rules[key] = Rule(spec["mode"], **args)
     pts = section.get("points", {})
-    if not isinstance(pts, Mapping):
-        raise ConfigError(f"{where}: [points] must be a table")
     default = 1.0
     points: dict[str, float] = {}
     for key, value in pts.items():
@@ -126,7 +157,8 @@ def parse_config(data: Mapping[str, Any], where: str = "config") -> GradeConfig:
             points[key] = float(_positive(value, f"{where}: points.{key}"))
         else:
             raise ConfigError(f"{where}: points.{key}: not a quantity name or family")
-    return GradeConfig(MappingProxyType(rules), MappingProxyType(points), default, MappingProxyType(dict(data)))
+    return GradeConfig(MappingProxyType(rules), MappingProxyType(points), default, MappingProxyType(dict(data)),
+                       section.get("late"))
 
 
 def read_config_text(text: str, where: str) -> GradeConfig:
@@ -193,15 +225,17 @@ def judge_entry(expected: float, tol: float, cells: tuple[Cell, ...]) -> tuple[s
     return INCORRECT, ""
 
 
-def collect_entries(week: Week, student: Student, rows: Iterable[Row]) -> tuple[dict[Key, tuple[Cell, ...]], list[str]]:
-    """Rows → cells per asked entry, with notes on rows that do not belong to one."""
+def collect_entries(week: Week, student: Student, rows: Iterable[Row], skipped: Mapping[str, int] | None = None
+                    ) -> tuple[dict[Key, tuple[Cell, ...]], list[str]]:
+    """Rows → cells per asked entry, with notes on rows that do not belong to one (``skipped``:
+    rows the parser already left out, quantities not asked this week, counted by name)."""
     shapes: dict[tuple[int, str], tuple[int, int]] = {}
     for k, sp in enumerate(student.problems, start=1):
         for name in asked_names(sp.answers, week.asked):
             shapes[(k, name)] = sp.answers[name].shape
     single = len(student.problems) == 1
     cells: dict[Key, list[Cell]] = {}
-    ignored: dict[str, int] = {}
+    ignored: dict[str, int] = dict(skipped or {})
     notes: list[str] = []
     for r in rows:
         problem = r.problem if r.problem is not None else (1 if single else None)
@@ -218,7 +252,7 @@ def collect_entries(week: Week, student: Student, rows: Iterable[Row]) -> tuple[
             continue
         cells.setdefault((problem, r.quantity, r.row, r.col), []).append(r.cell)
     if ignored:
-        notes.append("not asked, ignored: " + ", ".join(f"{q} ({n} rows)" if n > 1 else q for q, n in ignored.items()))
+        notes.append("not asked, ignored: " + listing([f"{q} ({n} rows)" if n > 1 else q for q, n in ignored.items()], 6))
     return {k: tuple(v) for k, v in cells.items()}, notes
 
 

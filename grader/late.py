@@ -24,6 +24,7 @@ from datetime import time as clock
 from typing import Any, Mapping, Sequence
 
 from .identify import lms_name
+from .ingest import listing
 
 DAY = timedelta(days=1)
 
@@ -245,9 +246,9 @@ def choose_submission(candidates: Sequence[Candidate], policy: LatePolicy = Late
             message = f"the late {latest.name} replaces the on-time {keep.name}; {rule}"
     others = tuple(c for c in ranked if c is not chosen)
     if others and not message:
-        message = f"the latest of {len(ranked)} submissions counts ({chosen.name}); not graded: {', '.join(c.name for c in others)}"
+        message = f"the latest of {len(ranked)} submissions counts ({chosen.name}); not graded: {listing([c.name for c in others])}"
     elif others:
         rest = [c.name for c in others if c is not latest and c is not on_time[0]]
         if rest:
-            message += f"; also not graded: {', '.join(rest)}"
+            message += f"; also not graded: {listing(rest)}"
     return Choice(chosen, others, message)

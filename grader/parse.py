@@ -11,19 +11,28 @@
   otherwise.
 
 The result is a :class:`ParsedFile`: the rows read, and notes about anything odd, with line
-numbers. Nothing here knows the week; matching rows to asked entries is the judge's stage.
+numbers. Nothing here knows the week; matching rows to asked entries is the judge's stage —
+but a caller may say which quantities it wants (``wanted``): rows of others are only counted.
+:func:`peek_ids` reads just whose rows a file holds (cheap: no numbers, no row objects).
+
+A file with more than :data:`MAX_ROWS` lines is refused (a 2-2-2 network asks about 40 entries, a
+deep one a few hundred): reading is bounded by the file, not by what the file claims.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Collection, Mapping
 
 DELIMITERS = (",", ";", "\t")
 MAX_NOTES = 20
+MAX_ROWS = 20_000  # lines after the header; far above any real answer file
 
 # header names as students, Excel and LMSs write them → our column
 ALIASES = {
@@ -74,6 +83,7 @@ class ParsedFile:
     encoding: str
     delimiter: str
     notes: tuple[str, ...]
+    skipped: Mapping[str, int] = field(default_factory=dict)  # rows of quantities not wanted, by name
 
     @property
     def student_ids(self) -> tuple[str, ...]:
@@ -182,24 +192,76 @@ def _find_header(lines: list[str]) -> tuple[int, str, list[str]]:
     raise ParseError("no header line naming the columns (expected student_id,problem,quantity,row,col,value)")
 
 
-def parse_submission(data: bytes) -> ParsedFile:
-    """Read a submission's rows. ParseError when the file as a whole is not a submission."""
-    try:
-        return _parse(data)
-    except csv.Error as e:
-        raise ParseError(f"not a readable CSV file ({e})") from None
+def student_id_text(text: str) -> str:
+    """An id as written → the text ids compare as: trimmed, quotes off, Unicode NFC
+    (``é`` composed or as ``e`` + accent are the same id)."""
+    return unicodedata.normalize("NFC", text.strip().strip('"').strip())
 
 
-def _parse(data: bytes) -> ParsedFile:
+@dataclass(frozen=True)
+class _Layout:
+    lines: list[str]
+    start: int  # index of the header line
+    delimiter: str
+    header: list[str]
+    columns: dict[str, int]  # our column → index
+    encoding: str
+
+    def body(self):
+        return csv.reader(self.lines[self.start + 1:], delimiter=self.delimiter)
+
+
+def _layout(data: bytes) -> _Layout:
     text, encoding = decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     start, delim, header = _find_header(lines)
+    body = sum(1 for line in lines[start + 1:] if line.strip()) if len(lines) - start - 1 > MAX_ROWS else 0
+    if body > MAX_ROWS:
+        raise ParseError(f"{body:,} rows: more than {MAX_ROWS:,} (an answer file has a few hundred); not read")
     columns: dict[str, int] = {}
     for idx, name in enumerate(header):
         key = _key(name)
         if key and key not in columns:
             columns[key] = idx
+    return _Layout(lines, start, delim, header, columns, encoding)
+
+
+def _csv_errors(read):
+    """The csv module's errors as ParseError (the file is not readable as CSV)."""
+    @functools.wraps(read)
+    def guarded(*args, **kwargs):
+        try:
+            return read(*args, **kwargs)
+        except csv.Error as e:
+            raise ParseError(f"not a readable CSV file ({e})") from None
+    return guarded
+
+
+@_csv_errors
+def peek_ids(data: bytes) -> tuple[str, ...]:
+    """The distinct non-empty ``student_id`` values of a submission, in order of appearance —
+    whose it is, without reading its numbers. ParseError as :func:`parse_submission`."""
+    layout = _layout(data)
+    idx = layout.columns.get("student_id")
+    if idx is None:
+        return ()
+    seen: dict[str, None] = {}
+    for fields in layout.body():
+        if len(fields) > idx and fields[idx].strip():
+            seen.setdefault(student_id_text(fields[idx]))
+    seen.pop("", None)
+    return tuple(seen)
+
+
+@_csv_errors
+def parse_submission(data: bytes, wanted: Collection[str] | None = None) -> ParsedFile:
+    """Read a submission's rows (only those of ``wanted`` quantities, when given; the others
+    are counted in ``skipped``). ParseError when the file as a whole is not a submission."""
+    layout = _layout(data)
+    lines, start, delim, header, columns = layout.lines, layout.start, layout.delimiter, layout.header, layout.columns
+    encoding = layout.encoding
+    skipped: dict[str, int] = {}
     width = len(header)
     value_last = columns["value"] == width - 1
     decimal_comma = delim != ","
@@ -212,7 +274,7 @@ def _parse(data: bytes) -> ParsedFile:
         elif len(notes) == MAX_NOTES:
             notes.append("… (more notes left out)")
 
-    for offset, fields in enumerate(csv.reader(lines[start + 1:], delimiter=delim)):
+    for offset, fields in enumerate(layout.body()):
         line = start + 2 + offset
         if not "".join(fields).strip():
             continue
@@ -233,6 +295,9 @@ def _parse(data: bytes) -> ParsedFile:
         fields = fields + [""] * (width - len(fields))
         get = lambda col: fields[columns[col]] if col in columns else ""  # noqa: E731
         quantity = get("quantity").strip().strip('"')
+        if wanted is not None and quantity and quantity not in wanted:
+            skipped[quantity] = skipped.get(quantity, 0) + 1
+            continue
         r, c = _int(get("row")), _int(get("col"))
         problem = _int(get("problem")) if "problem" in columns else None
         if not quantity or r is None or c is None or ("problem" in columns and problem is None):
@@ -243,11 +308,11 @@ def _parse(data: bytes) -> ParsedFile:
             continue
         raw = get("value")
         if raw.startswith("?"):
-            rows.append(Row(line, get("student_id").strip().strip('"'), problem, quantity, r, c,
+            rows.append(Row(line, student_id_text(get("student_id")), problem, quantity, r, c,
                             Cell(raw[1:], None, line, "decimal comma and delimiter cannot be told apart")))
             continue
         value, why = parse_number(raw, decimal_comma or comma_value)
         if value is None and not why:
             continue  # left blank: not answered
-        rows.append(Row(line, get("student_id").strip().strip('"'), problem, quantity, r, c, Cell(raw.strip(), value, line, why)))
-    return ParsedFile(tuple(rows), encoding, delim, tuple(notes))
+        rows.append(Row(line, student_id_text(get("student_id")), problem, quantity, r, c, Cell(raw.strip(), value, line, why)))
+    return ParsedFile(tuple(rows), encoding, delim, tuple(notes), skipped)

@@ -1,57 +1,66 @@
-"""The grading pipeline as small pure stages over what ``ingest`` collected:
+"""The grading pipeline as small pure stages over what ``ingest`` listed:
 
-    read_files      bytes → rows (parse) and what the name says (identify.lms_name)
+    read_files      whose rows each file holds (parse.peek_ids: no numbers read, nothing kept)
+                    and what its name says (identify.lms_name)
     assign_files    whose file is it (identify); files no one owns are "not understood"
     choose_file     the latest of a student's files counts (late work: ``late.choose_submission``)
-    grade_student   rows → cells per asked entry → verdicts, points, diagnoses (judge, diagnose),
-                    the late policy's penalty
+    grade_student   the file that counts parsed (only the asked quantities' rows), then rows →
+                    cells per asked entry → verdicts, points, diagnoses (judge, diagnose), the late
+                    policy's penalty
     grade           all of the above for every roster student → a Gradebook
     with_overrides  a TA's decisions (``overrides``) applied to a Gradebook → a new Gradebook
 
-Exports take a :class:`Gradebook` and write it out; nothing here touches files, clocks or the
-terminal (file times arrive as numbers in :class:`SubmittedFile`).
+Only the file that counts is parsed, and no file's bytes or rows are kept beyond its stage:
+however many files a student hands in, one is parsed. Exports take a :class:`Gradebook` and
+write it out; nothing here opens files, reads clocks or prints (a file's bytes come from
+``SubmittedFile.content()``, which ingest bounds; file times arrive as numbers).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import PurePosixPath
 from types import MappingProxyType
-from typing import Iterable, Mapping, Sequence
+from typing import Collection, Iterable, Mapping, Sequence
 
-from generator.record import Student, Week
+from generator.record import Student, Week, asked_names
 
 from .diagnose import Diagnosis, diagnose
-from .identify import Identity, LmsName, Roster, identify, latest_first, lms_name
-from .ingest import SubmittedFile
+from .identify import Identity, LmsName, Roster, identify, latest_first, lms_name, same_id
+from .ingest import SUBMISSION_SUFFIXES, WORKBOOK_SUFFIXES, SubmittedFile, Unreadable, listing
 from .judge import GradeConfig, EntryResult, collect_entries, judge_student, total
 from .late import Candidate, LatePolicy, Lateness, Penalty, choose_submission, late_penalty, lateness
 from .overrides import Override, OverrideResult, apply_overrides
-from .parse import ParsedFile, ParseError, parse_submission
+from .parse import ParsedFile, ParseError, parse_submission, peek_ids
 from .xlsx import XlsxError, read_workbook_rows
 
-TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".tab", ""}
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
-SUBMISSION_SUFFIXES = TEXT_SUFFIXES | WORKBOOK_SUFFIXES
 GRADED, MISSING, UNREADABLE = "graded", "missing", "unreadable"
+KEEP_SHEET_BYTES = 64_000  # a workbook's answer sheet as CSV text is kept when this small
+PARSED_KEPT = 4  # parsed files kept for the students who share them (a file of several students)
 
 
 @dataclass(frozen=True)
 class ReadFile:
-    """A submitted file after stage 1 (parsing and reading its name)."""
+    """A submitted file after stage 1: whose rows it holds and what its name says."""
 
     file: SubmittedFile
     name: LmsName
-    parsed: ParsedFile | None
+    ids: tuple[str, ...]  # the distinct student_id values in its rows
     error: str  # why it is not a readable submission ("" if it is)
+    only: str = ""  # one student's part of a file with rows of several students
+    sheet: bytes | None = None  # a workbook's answer sheet as CSV text (small: kept, not read again)
 
     @property
     def textual(self) -> bool:
         """A CSV or an Excel workbook: a file that can be an answer sheet."""
-        return PurePosixPath(self.file.name).suffix.lower() in SUBMISSION_SUFFIXES
+        return self.file.suffix in SUBMISSION_SUFFIXES
+
+    @property
+    def source(self) -> str:
+        return self.file.source + (f" (rows of {self.only})" if self.only else "")
 
     @property
     def time(self) -> datetime | None:
@@ -124,59 +133,100 @@ class Gradebook:
 
 # ---- stage: read ----
 
-def read_file(f: SubmittedFile) -> ReadFile:
-    name = lms_name(f.name, f.folder)
-    if f.error:
-        return ReadFile(f, name, None, f.error)
-    suffix = PurePosixPath(f.name).suffix.lower()
-    if suffix not in SUBMISSION_SUFFIXES:
-        return ReadFile(f, name, None, f"not a CSV file ({suffix or 'no extension'}); save the answer template as CSV or .xlsx")
-    try:
-        if suffix in WORKBOOK_SUFFIXES:
-            return ReadFile(f, name, parse_workbook(f.data, f.name), "")
-        return ReadFile(f, name, parse_submission(f.data), "")
-    except (ParseError, XlsxError) as e:
-        return ReadFile(f, name, None, str(e))
-    except Exception as e:  # noqa: BLE001 — one bad file never stops the run
-        return ReadFile(f, name, None, f"could not be read ({type(e).__name__})")
+def _why(e: Exception) -> str:
+    if isinstance(e, (Unreadable, ParseError, XlsxError)):
+        return str(e)
+    return f"could not be read ({type(e).__name__})"
 
 
-def parse_workbook(data: bytes, source: str) -> ParsedFile:
-    """An .xlsx answer sheet through the CSV parser: its cells as semicolon-separated text
+def workbook_csv(data: bytes, source: str) -> bytes:
+    """An .xlsx answer sheet as the CSV parser reads it: its cells as semicolon-separated text
     (so a value typed as text with a decimal comma is read as in a European CSV)."""
     buf = io.StringIO()
     csv.writer(buf, delimiter=";", lineterminator="\n").writerows(read_workbook_rows(data, source))
-    return replace(parse_submission(buf.getvalue().encode("utf-8")), encoding="xlsx")
+    return buf.getvalue().encode("utf-8")
+
+
+def parse_workbook(data: bytes, source: str) -> ParsedFile:
+    return replace(parse_submission(workbook_csv(data, source)), encoding="xlsx")
+
+
+def read_file(f: SubmittedFile) -> ReadFile:
+    """Whose rows a file holds (its bytes are read, not kept); never raises."""
+    name = lms_name(f.name, f.folder)
+    if f.error:
+        return ReadFile(f, name, (), f.error)
+    if f.suffix not in SUBMISSION_SUFFIXES:
+        return ReadFile(f, name, (), f"not a CSV file ({f.suffix or 'no extension'}); save the answer template as CSV or .xlsx")
+    try:
+        data = f.content()
+        sheet = workbook_csv(data, f.name) if f.suffix in WORKBOOK_SUFFIXES else None
+        ids = peek_ids(sheet if sheet is not None else data)
+        return ReadFile(f, name, ids, "", sheet=sheet if sheet is not None and len(sheet) <= KEEP_SHEET_BYTES else None)
+    except Exception as e:  # noqa: BLE001 — one bad file never stops the run
+        return ReadFile(f, name, (), _why(e))
 
 
 def read_files(files: Iterable[SubmittedFile]) -> list[ReadFile]:
     return [read_file(f) for f in files]
 
 
+class Parser:
+    """The file that counts, parsed (only rows of ``wanted`` quantities); the last few parsed
+    files are kept for the students who share them (one file with rows of several students)."""
+
+    def __init__(self, wanted: Collection[str] | None = None, keep: int = PARSED_KEPT):
+        self.wanted = frozenset(wanted) if wanted is not None else None
+        self.keep = keep
+        self._kept: OrderedDict[str, ParsedFile] = OrderedDict()
+
+    def _whole(self, rf: ReadFile) -> ParsedFile:
+        key = rf.file.source
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        workbook = rf.file.suffix in WORKBOOK_SUFFIXES
+        data = rf.sheet if rf.sheet is not None else rf.file.content()
+        if workbook and rf.sheet is None:
+            data = workbook_csv(data, rf.file.name)
+        parsed = parse_submission(data, self.wanted)
+        parsed = replace(parsed, encoding="xlsx") if workbook else parsed
+        if rf.only:
+            self._kept[key] = parsed
+            while len(self._kept) > self.keep:
+                self._kept.popitem(last=False)
+        return parsed
+
+    def __call__(self, rf: ReadFile) -> tuple[ParsedFile | None, str]:
+        """(the rows, "") or (None, why the file cannot be read); never raises."""
+        if rf.error:
+            return None, rf.error
+        try:
+            parsed = self._whole(rf)
+        except Exception as e:  # noqa: BLE001 — one bad file never stops the run
+            return None, _why(e)
+        if rf.only:
+            parsed = replace(parsed, rows=tuple(r for r in parsed.rows if r.student_id == rf.only))
+        return parsed, ""
+
+
 # ---- stage: whose ----
 
 def split_by_student(rf: ReadFile) -> list[ReadFile]:
     """A file with rows for several students (a TA's key, a class export) → one part per student."""
-    ids = rf.parsed.student_ids if rf.parsed else ()
-    if len(ids) < 2:
+    if len(rf.ids) < 2:
         return [rf]
-    parts = []
-    for sid in ids:
-        rows = tuple(r for r in rf.parsed.rows if r.student_id == sid)
-        parsed = replace(rf.parsed, rows=rows)
-        parts.append(replace(rf, parsed=parsed, file=replace(rf.file, source=f"{rf.file.source} (rows of {sid})")))
-    return parts
+    return [replace(rf, ids=(sid,), only=sid) for sid in rf.ids]
 
 
 def assign_files(roster: Roster, files: Sequence[ReadFile]) -> tuple[dict[str, list[tuple[ReadFile, Identity]]], list[FileOutcome]]:
     owned: dict[str, list[tuple[ReadFile, Identity]]] = {}
     orphans: list[FileOutcome] = []
     for rf in (part for f in files for part in split_by_student(f)):
-        ids = rf.parsed.student_ids if rf.parsed else ()
-        who = identify(roster, rf.name, ids)
+        who = identify(roster, rf.name, rf.ids)
         if who.student_id is None:
             reason = rf.error or "; ".join(who.notes)
-            orphans.append(FileOutcome(rf.file.source, "", "not understood", reason))
+            orphans.append(FileOutcome(rf.source, "", "not understood", reason))
         else:
             owned.setdefault(who.student_id, []).append((rf, who))
     return owned, orphans
@@ -194,12 +244,13 @@ def choose_file(candidates: Sequence[tuple[ReadFile, Identity]], rules: LateRule
     An on-time submission is never replaced by a later one without the message saying so,
     and one after the policy's cut-off never replaces it (``late.choose_submission``).
     """
-    pool = [c for c in candidates if c[0].textual] or list(candidates)
-    order = latest_first((rf.name, rf.file.mtime, rf.file.source) for rf, _ in pool)
+    textual = [c for c in candidates if c[0].textual]
+    pool = textual or list(candidates)
+    order = latest_first((rf.name, rf.file.mtime, rf.source) for rf, _ in pool)
     ranked = [Candidate(pool[i][0].file.name, file_lateness(pool[i][0], rules), pool[i][0].name.resubmission, pool[i])
               for i in order]
     choice = choose_submission(ranked, rules.policy)
-    others = [c.ref for c in choice.others] + [c for c in candidates if c not in pool]
+    others = [c.ref for c in choice.others] + ([c for c in candidates if not c[0].textual] if textual else [])
     return choice.chosen.ref, others, choice.chosen.lateness, choice.message
 
 
@@ -211,20 +262,20 @@ def _missing(week: Week, student: Student, config: GradeConfig) -> StudentResult
 
 
 def grade_student(week: Week, student: Student, candidates: Sequence[tuple[ReadFile, Identity]], config: GradeConfig,
-                  rules: LateRules = LateRules()) -> tuple[StudentResult, list[FileOutcome]]:
+                  rules: LateRules = LateRules(), parse: Parser | None = None) -> tuple[StudentResult, list[FileOutcome]]:
     if not candidates:
         return _missing(week, student, config), []
     (rf, who), others, late, chose = choose_file(candidates, rules)
     flags: list[str] = []
     messages: list[str] = list(who.notes)
-    outcomes = [FileOutcome(o.file.source, student.id, "older" if o.textual else "not used",
+    outcomes = [FileOutcome(o.source, student.id, "older" if o.textual else "not used",
                             "another file counts" if o.textual else (o.error or "not a CSV file")) for o, _ in others]
     if others:
         flags.append("several-files")
         unused = [o.file.name for o, _ in others if not o.textual]
         messages.append(chose or "graded the latest file")
         if unused:
-            messages.append("not an answer sheet, not used: " + ", ".join(unused))
+            messages.append("not an answer sheet, not used: " + listing(unused))
     if any("leading zeros" in n for n in who.notes):
         flags.append("leading-zeros")
     if who.conflict:
@@ -233,16 +284,16 @@ def grade_student(week: Week, student: Student, candidates: Sequence[tuple[ReadF
     if late.late or penalty.multiplier < 1:
         flags.append("late")
         messages.append(penalty.message)
-    files = (rf.file.source,) + tuple(o.file.source for o, _ in others)
-    if rf.parsed is None:
+    files = (rf.source,) + tuple(o.source for o, _ in others)
+    parsed, error = (parse or Parser())(rf)
+    if parsed is None:
         entries = judge_student(week, student, {}, config)
-        outcomes.insert(0, FileOutcome(rf.file.source, student.id, "unreadable", rf.error))
+        outcomes.insert(0, FileOutcome(rf.source, student.id, "unreadable", error))
         return StudentResult(student, UNREADABLE, 0.0, total(entries)[1], entries, (), tuple(flags), files,
-                             tuple([f"{rf.file.name}: {rf.error}"] + messages), late), outcomes
-    cells, notes = collect_entries(week, student, rf.parsed.rows)
-    messages += list(rf.parsed.notes) + notes
-    other_ids = [i for i in rf.parsed.student_ids if _names_someone_else(i, student.id)]
-    if other_ids:
+                             tuple([f"{rf.file.name}: {error}"] + messages), late), outcomes
+    cells, notes = collect_entries(week, student, parsed.rows, parsed.skipped)
+    messages += list(parsed.notes) + notes
+    if any(not same_id(i, student.id) for i in rf.ids):
         flags.append("id-conflict")
     entries = judge_student(week, student, cells, config)
     if any(e.note.startswith("given") for e in entries):
@@ -256,16 +307,15 @@ def grade_student(week: Week, student: Student, candidates: Sequence[tuple[ReadF
     for k, sp in enumerate(student.problems, start=1):
         diagnoses += diagnose(sp.problem, k, entries, sp.answers, sp.tolerances)
     points, max_points = total(entries)
-    outcomes.insert(0, FileOutcome(rf.file.source, student.id, "graded"))
+    outcomes.insert(0, FileOutcome(rf.source, student.id, "graded"))
     return StudentResult(student, GRADED, points * penalty.multiplier, max_points, entries, tuple(diagnoses),
                          tuple(dict.fromkeys(flags)), files, tuple(messages), late,
                          penalty if penalty.multiplier < 1 else None), outcomes
 
 
-def _names_someone_else(text: str, student_id: str) -> bool:
-    """A student_id cell that names someone else (leading zeros aside)."""
-    t = text.strip()
-    return t != student_id and t.lstrip("0") != student_id.lstrip("0")
+def week_quantities(week: Week) -> frozenset[str]:
+    """Every quantity asked of anyone this week: the rows worth parsing."""
+    return frozenset(name for s in week.students for sp in s.problems for name in asked_names(sp.answers, week.asked))
 
 
 # ---- all of it ----
@@ -282,6 +332,7 @@ def grade(week: Week, files: Sequence[SubmittedFile], config: GradeConfig | None
     config = config or GradeConfig()
     roster = Roster(week)
     owned, orphans = assign_files(roster, read_files(files))
+    parse = Parser(week_quantities(week))
     wanted = set(only) if only is not None else None
     results: list[StudentResult] = []
     outcomes: list[FileOutcome] = list(orphans)
@@ -289,11 +340,11 @@ def grade(week: Week, files: Sequence[SubmittedFile], config: GradeConfig | None
         if wanted is not None and student.id not in wanted:
             continue
         try:
-            result, used = grade_student(week, student, owned.get(student.id, []), config, late)
+            result, used = grade_student(week, student, owned.get(student.id, []), config, late, parse)
         except Exception as e:  # noqa: BLE001 - a bug of ours must not lose the other students
             result = replace(_missing(week, student, config), status=UNREADABLE,
                              messages=(f"could not be graded (internal error {type(e).__name__}: {e}); please report",))
-            used = [FileOutcome(rf.file.source, student.id, "unreadable", "internal error") for rf, _ in owned.get(student.id, [])]
+            used = [FileOutcome(rf.source, student.id, "unreadable", "internal error") for rf, _ in owned.get(student.id, [])]
         results.append(result)
         outcomes += used
     if wanted is not None:  # files of students not regraded are neither used nor "not understood"

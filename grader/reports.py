@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import time
 from collections import Counter
@@ -23,6 +24,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from generator.formats import fmt_number
 from generator.record import write_text_atomic
 
+from .ingest import listing
 from .judge import CORRECT
 from .late import late_cell
 from .lms import neutralize
@@ -47,7 +49,7 @@ def grades_rows(book: Gradebook) -> list[tuple[str, ...]]:
     rows = []
     for r in book.results:
         rows.append((r.student.id, r.student.name, _num(r.points), _num(r.max_points), _num(r.percent, 5), r.status,
-                     ";".join(r.flags), ";".join(r.files), " | ".join(r.messages + r.adjustments),
+                     ";".join(r.flags), listing(r.files, sep=";"), " | ".join(r.messages + r.adjustments),
                      late_cell(r.lateness)))
     return rows
 
@@ -168,6 +170,25 @@ def changes(old: Table, new: Table) -> list[Change]:
 
 # ---- summary ----
 
+SHOWN_NOT_UNDERSTOOD = 10  # files not understood named one by one in the summary; the rest counted by reason
+
+
+def reason_kind(reason: str) -> str:
+    """A reason with its particulars (numbers, quoted text) left out: what files are grouped by."""
+    return re.sub(r"'[^']*'|\"[^\"]*\"|\d[\d,.]*", "…", reason)
+
+
+def group_reasons(files: Sequence[tuple[str, str, str]]) -> list[tuple[str, int]]:
+    """(an example reason, how many files) per kind of reason, most frequent first."""
+    example: dict[str, str] = {}
+    counts: Counter[str] = Counter()
+    for _, what, why in files:
+        kind = f"{what}: {reason_kind(why)}"
+        example.setdefault(kind, f"{what}: {why}")
+        counts[kind] += 1
+    return [(example[k], n) for k, n in counts.most_common()]
+
+
 def summary_facts(book: Gradebook, top: int = 5) -> dict[str, Any]:
     results = book.results
     graded = [r for r in results if r.status == "graded"]
@@ -177,26 +198,32 @@ def summary_facts(book: Gradebook, top: int = 5) -> dict[str, Any]:
     for r in graded:
         for q in {e.quantity for e in r.entries if e.verdict != CORRECT}:
             missed[q] += 1
+    # a student's unreadable file first (it decides a grade), then files no one owns
+    not_understood = sorted(((f.source, f.outcome, f.reason) for f in book.not_understood),
+                            key=lambda f: f[1] == "not understood")
     return {
         "students": len(results),
         "status": Counter(r.status for r in results),
         "mean": sum(percents) / len(percents) if percents else 0.0,
-        "mean_graded": sum(r.percent for r in graded) / len(graded) if graded else 0.0,
+        "mean_graded": sum(r.percent for r in graded) / len(graded) if graded else None,
         "distribution": [(f"{10 * b}–{10 * b + 10}", bins.get(b, 0)) for b in range(10)],
         "missed": [(q, n, n / len(graded)) for q, n in missed.most_common(top)] if graded else [],
-        "not_understood": [(f.source, f.outcome, f.reason) for f in book.not_understood],
+        "not_understood": not_understood,
+        "reasons": group_reasons(not_understood),
         "flagged": [(r.student.id, ";".join(r.flags)) for r in results if r.flags],
     }
 
 
 def print_summary(book: Gradebook, outdir: Path, console: Any, extra: Sequence[str] = (), partial: bool = False) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     f = summary_facts(book)
     status = ", ".join(f"{n} {s}" for s, n in sorted(f["status"].items()))
     who = "students regraded (--only)" if partial else "students"
-    console.print(f"[bold]{book.week.title or 'Week'}[/bold]: {f['students']} {who} — {status}")
-    console.print(f"mean {f['mean']:.1f}% over all students; {f['mean_graded']:.1f}% over those graded")
+    console.print(f"[bold]{escape(book.week.title or 'Week')}[/bold]: {f['students']} {who} — {status}")
+    graded = "nobody graded" if f["mean_graded"] is None else f"{f['mean_graded']:.1f}% over those graded"
+    console.print(f"mean {f['mean']:.1f}% over all students; {graded}")
     width = max((n for _, n in f["distribution"]), default=0) or 1
     dist = Table(title="distribution (percent)", show_header=False, box=None)
     for label, n in f["distribution"]:
@@ -209,19 +236,26 @@ def print_summary(book: Gradebook, outdir: Path, console: Any, extra: Sequence[s
         for q, n, share in f["missed"]:
             t.add_row(q, f"{n} ({100 * share:.0f}%)")
         console.print(t)
-    if f["not_understood"]:
-        t = Table(title="files not understood", box=None)
+    files = f["not_understood"]
+    if files:
+        t = Table(title=f"files not understood ({len(files)})", box=None)
         t.add_column("file", overflow="fold")
         t.add_column("what")
         t.add_column("why", overflow="fold")
-        for src, what, why in f["not_understood"][:50]:
-            t.add_row(src, what, why)
+        for src, what, why in files[:SHOWN_NOT_UNDERSTOOD]:
+            t.add_row(escape(src), what, escape(why))
         console.print(t)
-        if len(f["not_understood"]) > 50:
-            console.print(f"… and {len(f['not_understood']) - 50} more (see {outdir / SUMMARY_FILE})")
+        if len(files) > SHOWN_NOT_UNDERSTOOD:
+            console.print(f"… and {len(files) - SHOWN_NOT_UNDERSTOOD} more; all {len(files)} by reason:")
+            for example, n in f["reasons"][:SHOWN_NOT_UNDERSTOOD]:
+                console.print(f"  {n:>6}  {escape(example)}", overflow="fold")
+            if len(f["reasons"]) > SHOWN_NOT_UNDERSTOOD:
+                rest = sum(n for _, n in f["reasons"][SHOWN_NOT_UNDERSTOOD:])
+                console.print(f"  {rest:>6}  for {len(f['reasons']) - SHOWN_NOT_UNDERSTOOD} other reasons")
     for line in extra:
-        console.print(line)
-    console.print(f"results: {outdir / GRADES_FILE}, {outdir / DETAILS_FILE}, {outdir / FEEDBACK_DIR}/")
+        console.print(escape(line))
+    written = [outdir / GRADES_FILE, outdir / DETAILS_FILE] + ([f"{outdir / FEEDBACK_DIR}/"] if (outdir / FEEDBACK_DIR).is_dir() else [])
+    console.print(f"results: {', '.join(map(str, written))}")
     lms = [str(outdir / n) for n in (CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP) if (outdir / n).exists()]
     if lms:
         console.print(f"for the LMS: {', '.join(lms)}")

@@ -24,11 +24,13 @@ from generator.formats import CSV_HEADER
 from generator.record import Student, Week, asked_entries
 from generator.steps import symbol_of
 
+from .parse import MAX_ROWS as CSV_MAX_ROWS
+
 TEMPLATE_HEADER = ("student_id", *CSV_HEADER)  # student_id,problem,quantity,row,col,value
 VALUE_COLUMN = "F"
 ANSWER_SHEET = "answers"
-MAX_UNPACKED = 64 * 1024 * 1024  # bytes of XML an .xlsx submission may unpack to
-MAX_ROWS = 100_000
+MAX_UNPACKED = 16 * 1024 * 1024  # bytes of XML an .xlsx submission may unpack to
+MAX_ROWS = CSV_MAX_ROWS + 1  # the header and the rows a CSV answer file may have
 SERIAL_BELOW = 8  # fewer workbooks than this are written in this process (pool start-up costs more)
 
 Row = tuple[str, int, str, int, int]  # student_id, problem, quantity, row, col
@@ -201,7 +203,7 @@ def read_workbook_rows(data: bytes, source: str = "workbook") -> list[list[str]]
                     if cells:
                         out.append(cells)
                         if len(out) > MAX_ROWS:
-                            raise XlsxError(f"{source}: more than {MAX_ROWS} rows; not read")
+                            raise XlsxError(f"{source}: more than {CSV_MAX_ROWS:,} rows (an answer file has a few hundred); not read")
             finally:
                 wb.close()
     except XlsxError:
