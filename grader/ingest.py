@@ -209,7 +209,8 @@ def list_zip(archive: zipfile.ZipFile, source: str, budget: Budget, depth: int =
         return
     if len(infos) > budget.entries:
         yield SubmittedFile(source, PurePosixPath(source).name, "", b"", 0.0,
-                            f"zip has {len(infos)} entries (limit {MAX_ZIP_ENTRIES} per zip, nested zips included); not read")
+                            f"zip has {len(infos)} entries: over the limit of {MAX_ZIP_ENTRIES} entries per zip "
+                            "(the zips inside it included); not read")
         return
     budget.entries -= len(infos)
     for info in infos:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
@@ -247,8 +247,9 @@ def choose_file(candidates: Sequence[tuple[ReadFile, Identity]], rules: LateRule
     textual = [c for c in candidates if c[0].textual]
     pool = textual or list(candidates)
     order = latest_first((rf.name, rf.file.mtime, rf.source) for rf, _ in pool)
-    ranked = [Candidate(pool[i][0].file.name, file_lateness(pool[i][0], rules), pool[i][0].name.resubmission, pool[i])
-              for i in order]
+    names = Counter(rf.file.name for rf, _ in pool)  # files of the same name are told apart by where they were
+    ranked = [Candidate(rf.file.name if names[rf.file.name] == 1 else rf.source, file_lateness(rf, rules),
+                        rf.name.resubmission, pool[i]) for i in order for rf in (pool[i][0],)]
     choice = choose_submission(ranked, rules.policy)
     others = [c.ref for c in choice.others] + ([c for c in candidates if not c[0].textual] if textual else [])
     return choice.chosen.ref, others, choice.chosen.lateness, choice.message
