@@ -22,11 +22,11 @@ from generator.record import Week
 from generator.steps import plan
 
 from .diagnose import Diagnosis
-from .judge import CORRECT, MISSING, EntryResult
+from .judge import CORRECT, INCORRECT, MISSING, EntryResult
 from .pipeline import StudentResult
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-SHOWN_CHARS = 12  # on screen a submitted number longer than this is cut (in full on hover); a PDF shows it all
+SHOWN_CHARS = 12  # a submitted number longer than this is cut in its matrix (in full on hover, or below it on paper)
 
 
 @lru_cache(maxsize=1)
@@ -42,15 +42,25 @@ def stylesheet() -> str:
     return notation.notation_css() + "\n" + (TEMPLATES / "feedback.css").read_text(encoding="utf-8")
 
 
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
 def _submitted_cell(e: EntryResult, printed: bool = False) -> Markup:
-    """A submitted value: cut with a hover title on screen; whole (wrapped) on paper, where
-    nothing can be hovered."""
+    """A submitted value, cut to fit its matrix: on screen the whole value is in its hover
+    title; on paper, where nothing can be hovered, a wrong one is written out below the row (:func:`_in_full`)."""
     text = e.submitted if e.verdict != MISSING else "—"
     if printed:
-        return Markup(f'<span class="n {e.verdict} whole">{escape(text)}</span>')
-    shown = text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+        return Markup(f'<span class="n {e.verdict}">{escape(_cut(text))}</span>')
     title = f"{text}: {e.note or e.verdict}" if e.verdict != MISSING else "not handed in"
-    return Markup(f'<span class="n {e.verdict}" title="{escape(title)}">{escape(shown)}</span>')
+    return Markup(f'<span class="n {e.verdict}" title="{escape(title)}">{escape(_cut(text))}</span>')
+
+
+def _in_full(es: Sequence[EntryResult]) -> str:
+    """The wrong values cut in the matrix, written out ("" when none was cut; a right value
+    needs no more than its first digits)."""
+    long = [f"({e.row},{e.col}) {e.submitted}" for e in es if e.verdict == INCORRECT and _cut(e.submitted) != e.submitted]
+    return "you submitted, in full: " + "; ".join(long) if long else ""
 
 
 def _diagnosis_html(d: Diagnosis, depth: int) -> Markup:
@@ -92,6 +102,7 @@ def _quantity_rows(result: StudentResult, number: int, printed: bool = False) ->
             "status": "ok" if right == len(es) else ("missing" if all(e.verdict == MISSING for e in es) else "wrong"),
             "says": says.get(step.name, ""),
             "notes": notes,
+            "in_full": _in_full(es) if printed else "",
         })
     return rows
 

@@ -247,4 +247,4 @@ def test_pdf_feedback_shows_long_values_whole(tmp_path, week):
     result = grade_files(week, ingest.collect([tmp_path / "subs"])).result(ada.id)
     screen, paper = feedback_html(week, result), feedback_html(week, result, printed=True)
     assert "0.123456789…</span>" in screen and "hover for the full value" in screen
-    assert f"{long_value}</span>" in paper and "hover" not in paper and "…</span>" not in paper
+    assert f"you submitted, in full: (1,1) {long_value}" in paper and "hover" not in paper
