@@ -192,6 +192,7 @@ def _find_header(lines: list[str]) -> tuple[int, str, list[str]]:
     raise ParseError("no header line naming the columns (expected student_id,problem,quantity,row,col,value)")
 
 
+@functools.lru_cache(maxsize=4096)  # a file repeats its id on every row
 def student_id_text(text: str) -> str:
     """An id as written → the text ids compare as: trimmed, quotes off, Unicode NFC
     (``é`` composed or as ``e`` + accent are the same id)."""
@@ -246,12 +247,10 @@ def peek_ids(data: bytes) -> tuple[str, ...]:
     idx = layout.columns.get("student_id")
     if idx is None:
         return ()
-    seen: dict[str, None] = {}
-    for fields in layout.body():
-        if len(fields) > idx and fields[idx].strip():
-            seen.setdefault(student_id_text(fields[idx]))
-    seen.pop("", None)
-    return tuple(seen)
+    raw = dict.fromkeys(fields[idx] for fields in layout.body() if len(fields) > idx)
+    ids = dict.fromkeys(student_id_text(v) for v in raw)
+    ids.pop("", None)
+    return tuple(ids)
 
 
 @_csv_errors
