@@ -118,8 +118,8 @@ def config_tables(data: Mapping[str, Any], where: str = "config") -> dict[str, M
                 if not prefix and section is not None and key in GENERATE_KEYS:
                     continue
                 known = ", ".join(f"[{prefix}{t}]" for t in GRADE_TABLES) + ("" if prefix else ", [grade]")
-                raise ConfigError(f"{where}: unknown {'table' if isinstance(value, Mapping) else 'key'} "
-                                  f"{prefix}{key!s} (known: {known})")
+                what = f"table [{prefix}{key}]" if isinstance(value, Mapping) else f"key {prefix}{key}"
+                raise ConfigError(f"{where}: unknown {what} (known: {known})")
             if key in tables:
                 raise ConfigError(f"{where}: [{key}] is given both at the top and inside [grade]; give it once")
             if not isinstance(value, Mapping):
