@@ -26,9 +26,9 @@ from .config import ConfigError, merge, parse_asked, parse_layers, read_config
 from .errors import UserError, fail, warn
 from .record import RECORD_FILE, RecordError, Student, Week, asked_names, read_week, write_text_atomic, write_week
 from .roster import RosterError, read_roster
-from .sampler import SampleOptions, SamplerError, check_options
+from .sampler import SampleOptions, SamplerError, check_options, sampler_version
 from .steps import DEFAULT_ASKED
-from .week import DuplicateStudent, WeekOptions, add_students, answer_csv, build_week, shared_variants
+from .week import DuplicateStudent, WeekOptions, add_students, answer_csv, build_week, options_from_record, shared_variants
 
 ANSWERS_DIR = "answers"
 SAMPLING_FLAGS = ("layers", "hidden_activation", "output", "learning_rate", "problems", "from", "seed", "title", "asked", "xlsx")
@@ -298,6 +298,10 @@ def _add_to_week(out: Path, more: Path, id_column: str | None) -> Made:
     except DuplicateStudent as e:
         raise UserError(f"{more}, {e}") from None
     added = new_week.students[len(week.students):]
+    then, now = week.options.get("sampler", 1), sampler_version(options_from_record(week).sample)
+    if not week.options.get("from") and then != now:
+        warn(f"{out}: the week was drawn by sampler {then}, this bpdrill draws by sampler {now}: the new students' "
+             "problems are hand-friendly but not the ones they would have got on the first day")
     had_pdfs = (out / "sheets").is_dir() and any(_has_pdfs(out, s) for s in week.students)
     write_week_folder(out, new_week, added)
     return Made(new_week, added, had_pdfs)

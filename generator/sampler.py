@@ -24,6 +24,21 @@ Well-posed (checked on the solution)
   - softmax: no ties: any two outputs differ by at least 0.01;
   - every nonzero weight update is visible at 4 significant digits: |c · ∂L/∂W| is at least
     3 half-units of W̃'s 4th significant digit, i.e. ≥ 1.5 · 10^(⌊log10 |W̃|⌋ − 3).
+
+Deep sigmoid networks (sampler 2)
+  With sigmoid hidden units and 3 or more layers, drafts drawn at random almost never pass:
+  φ′ ≤ 0.25 shrinks δ at every layer. So there (and only there) the draft is built to pass:
+  - coherent signs: the sign of δ^[L] is known from y (a − y, with a in (0, 1)), each hidden
+    layer gets random signs s^[l], and the non-bias weights of W^[l+1] get the signs
+    s^[l+1]_i · s^[l]_j, so that ∂L/∂a^[l] = (W^[l+1])ᵀ δ^[l+1] adds its terms without
+    cancelling; their magnitudes are large (0.6 … 0.95 for up to 3 inputs; 0.95 keeps |W̃| < 1,
+    whose 4th significant digit is 10 times finer);
+  - each sigmoid unit stays near its steep middle (φ′ ≥ 0.15);
+  - a draft with a defect is repaired, not thrown away: the layer at fault is drawn again
+    (the layer itself for a forward defect, the layer above for a small δ or update), the
+    layers before it are kept; after a few repairs a fresh draft is drawn.
+  The result passes every rule above (checked the same way). Other networks are drawn exactly
+  as before (sampler 1): the version is part of each student's seed and of the record.
 """
 
 from __future__ import annotations
@@ -53,6 +68,12 @@ MIN_DELTA = 1e-3
 RELU_MARGIN = 0.05
 SOFTMAX_GAP = 0.01
 MAX_ATTEMPTS = 5000
+DEEP_DEPTH = 3  # sigmoid hidden units from this many layers on: drafts built to pass (sampler 2)
+DEEP_MAX_WEIGHT = 19  # |k| ≤ 19: |W| ≤ 0.95, so |W̃| stays below 1
+DEEP_LOW_FRACTION = 0.6  # coherent weights: |k| from 0.6 × the layer's largest
+DEEP_MIN_DPHI = 0.6  # φ′ ≥ 0.6 × its largest in deep drafts (sigmoid 0.15: |net| ≲ 1.7)
+DEEP_ACTIVATIONS = ("sigmoid",)  # tanh: drawn at random passes often enough (coherent weights saturate it)
+REPAIRS_PER_LAYER = 4  # repairs of one draft before a fresh one
 
 
 class SamplerError(ValueError):
@@ -199,7 +220,8 @@ def _check_update(p: Problem, l: int, v: Values) -> str | None:
     return None
 
 
-CHECKS: dict[str, Callable[[Problem, int, Values], str | None]] = {
+Check = Callable[[Problem, int, Values], "str | None"]
+CHECKS: dict[str, Check] = {
     "net": _check_net, "a": _check_a, "delta": _check_delta, "W_new": _check_update,
 }
 
@@ -214,20 +236,92 @@ def defects(solution: Solution) -> list[str]:
 def well_posed_solution(problem: Problem) -> Solution | None:
     """The solution if :func:`defects` would be empty, else None; cheap: the solver's walk is
     stopped at the first defect (the sampler solves thousands of drafts)."""
+    step, values = _first_defect(problem)
+    return None if step is not None else solution_from(problem, values)
+
+
+def is_deep_sigmoid(opts: SampleOptions) -> bool:
+    return opts.hidden_activation in DEEP_ACTIVATIONS and len(opts.layers) - 1 >= DEEP_DEPTH
+
+
+def sampler_version(opts: SampleOptions) -> int:
+    """Which way of drawing these options uses (recorded; part of each student's seed)."""
+    return 2 if is_deep_sigmoid(opts) else 1
+
+
+def _check_steep(p: Problem, l: int, v: Values) -> str | None:
+    act = p.layers[l - 1].activation
+    if act in MAX_DPHI and np.any(ACTIVATIONS[act].df(v[f"net{l}"]) < DEEP_MIN_DPHI * MAX_DPHI[act]):
+        return f"layer {l}: {act} unit off its steep middle"
+    return None
+
+
+def _first_defect(problem: Problem, extra: Mapping[str, Check] | None = None):
+    """(the first step with a defect or None, the values so far): the solver's walk, stopped there."""
     values: dict = {}
     for step, values in walk(problem):
-        check = CHECKS.get(step.family)
-        if check and check(problem, step.layer, values):
-            return None
-    return solution_from(problem, values)
+        for check in (CHECKS.get(step.family), (extra or {}).get(step.family)):
+            if check and check(problem, step.layer, values):
+                return step, values
+    return None, values
+
+
+def _coherent_signs(rng: np.random.Generator, y: np.ndarray, sizes: tuple[int, ...]) -> list[np.ndarray | None]:
+    """Per layer, the signs of its non-bias weights (None: free): s^[l+1]_i · s^[l]_j, with s^[L]
+    the sign of δ^[L] (+ where y = 0, − where y = 1) and random signs for the hidden layers."""
+    depth = len(sizes) - 1
+    s = {depth: np.where(y[:, 0] == 0, 1, -1)}
+    for l in range(1, depth):
+        s[l] = np.where(rng.random(sizes[l]) < 0.5, -1, 1)
+    return [None] + [np.outer(s[l], s[l - 1]) for l in range(2, depth + 1)]
+
+
+def _deep_weights(rng: np.random.Generator, shape: tuple[int, int], signs: np.ndarray | None) -> np.ndarray:
+    """A weight matrix: free entries as in :func:`draw_problem`; with ``signs``, the non-bias
+    entries get those signs and large magnitudes."""
+    limit = weight_limit(shape[1] - 1)
+    k = 1 + (rng.random(shape) * limit).astype(int)
+    sign = np.where(rng.random(shape) < 0.5, -1, 1)
+    if signs is not None:
+        high = min(limit, DEEP_MAX_WEIGHT)
+        low = math.ceil(DEEP_LOW_FRACTION * high)
+        k[:, 1:] = low + (rng.random(signs.shape) * (high - low + 1)).astype(int)
+        sign[:, 1:] = signs
+    return frozen_array(sign * k / WEIGHT_DIVISOR)
+
+
+def _sample_deep_sigmoid(rng: np.random.Generator, opts: SampleOptions, max_walks: int) -> Solution | None:
+    """Sampler 2 (module doc): coherent signs, steep units, the faulty layer drawn again."""
+    depth = len(opts.layers) - 1
+    steep = {"net": _check_steep}
+    walks = 0
+    while walks < max_walks:
+        draft = draw_problem(rng, opts)  # its input and target; the weights are drawn again
+        signs = _coherent_signs(rng, draft.y, opts.layers)
+        weights = [_deep_weights(rng, layer.W.shape, signs[l]) for l, layer in enumerate(draft.layers)]
+        for _ in range(REPAIRS_PER_LAYER * depth):
+            walks += 1
+            layers = tuple(Layer(W, layer.activation) for W, layer in zip(weights, draft.layers))
+            problem = Problem(draft.x, draft.y, layers, draft.loss, draft.learning_rate)
+            step, values = _first_defect(problem, steep)
+            if step is None:
+                return solution_from(problem, values)
+            at = step.layer if step.family in ("net", "a") else min(step.layer + 1, depth)
+            weights[at - 1] = _deep_weights(rng, weights[at - 1].shape, signs[at - 1])
+    return None
 
 
 def sample_solution(rng: np.random.Generator, opts: SampleOptions, max_attempts: int = MAX_ATTEMPTS) -> Solution:
     """Draw problems until one is well-posed; its solution (``.problem`` is the problem)."""
-    for _ in range(max_attempts):
-        solution = well_posed_solution(draw_problem(rng, opts))
+    if is_deep_sigmoid(opts):
+        solution = _sample_deep_sigmoid(rng, opts, max_attempts)
         if solution is not None:
             return solution
+    else:
+        for _ in range(max_attempts):
+            solution = well_posed_solution(draw_problem(rng, opts))
+            if solution is not None:
+                return solution
     raise SamplerError(
         f"no hand-friendly problem found in {max_attempts} attempts for layers {','.join(map(str, opts.layers))} "
         f"with {opts.hidden_activation} hidden units (try fewer or narrower layers, or tanh)"

@@ -29,12 +29,11 @@ import numpy as np
 from .problem import Problem
 from .record import Student, StudentProblem, Week, asked_entries
 from .roster import RosterEntry
-from .sampler import SampleOptions, check_options, sample_solutions
+from .sampler import SampleOptions, check_options, sample_solutions, sampler_version
 from .solver import Solution, solve
 from .steps import DEFAULT_ASKED
 from .tolerance import entry_tolerances
 
-SAMPLER_VERSION = 1  # recorded with the options; bump when the same seed would draw other problems
 CLASS_ID = "class"  # the one shared variant of a week generated without a roster
 CLASS_NAME = "whole class"
 
@@ -69,7 +68,7 @@ class WeekOptions:
             "problems": len(self.fixed) if self.fixed else self.problems,
             "from": self.fixed_source,
             "xlsx": self.xlsx,
-            "sampler": SAMPLER_VERSION,
+            "sampler": sampler_version(self.sample),
         }
 
 
@@ -94,8 +93,9 @@ def options_from_record(week: Week) -> WeekOptions:
 # ---- seeds ----
 
 def student_seed(seed: str, opts: SampleOptions, student_id: str) -> int:
-    """A 128-bit seed from (seed, sampling options, student id) and nothing else."""
-    payload = json.dumps([SAMPLER_VERSION, seed, opts.to_json(), student_id], sort_keys=True, ensure_ascii=False)
+    """A 128-bit seed from (seed, sampling options, student id) and nothing else (the options
+    include the sampler's version: a way of drawing that changed gives other problems)."""
+    payload = json.dumps([sampler_version(opts), seed, opts.to_json(), student_id], sort_keys=True, ensure_ascii=False)
     return int.from_bytes(hashlib.sha256(payload.encode("utf-8")).digest()[:16], "big")
 
 

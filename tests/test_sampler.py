@@ -1,5 +1,6 @@
 """The sampler: hand-friendly numbers and well-posed problems, checked independently of its own rules."""
 
+import json
 import math
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from generator.sampler import (
     draw_problem,
     sample_solution,
     sample_solutions,
+    sampler_version,
 )
 from generator.solver import solve
 from generator.steps import parse_name
@@ -155,3 +157,37 @@ def test_impossible_options_are_refused_naming_the_option(opts, option):
 def test_unreachable_rules_end_with_a_clear_error():
     with pytest.raises(SamplerError, match="no hand-friendly problem"):
         sample_solution(np.random.default_rng(0), SampleOptions(layers=(2, 2, 2, 2, 2, 2, 2)), max_attempts=3)
+
+
+DEEP = [
+    SampleOptions(layers=(2, 2, 2, 2, 2)),
+    SampleOptions(layers=(3, 4, 4, 4, 2)),
+    SampleOptions(layers=(3, 4, 4, 4, 2), output="softmax"),
+    SampleOptions(layers=(2, 3, 3, 3, 3, 2)),
+    SampleOptions(layers=(2, 2, 2, 2), learning_rate=0.05),
+]
+
+
+@pytest.mark.parametrize("opts", DEEP, ids=lambda o: f"{o.layers}-{o.output}-{o.learning_rate}")
+def test_deep_sigmoid_networks_sample_and_keep_every_rule(opts):
+    rng = np.random.default_rng(48)
+    for _ in range(25):
+        assert_hand_friendly(sample_solution(rng, opts), opts)
+    assert sampler_version(opts) == 2
+
+
+def test_deep_sigmoid_draws_are_reproducible_and_varied():
+    opts = SampleOptions(layers=(2, 2, 2, 2, 2))
+    a = sample_solution(np.random.default_rng(5), opts).problem
+    assert a == sample_solution(np.random.default_rng(5), opts).problem
+    many = {json.dumps(sample_solution(np.random.default_rng(s), opts).problem.to_json()) for s in range(40)}
+    assert len(many) == 40
+
+
+def test_other_networks_are_drawn_as_by_sampler_1():
+    """Sampler 2 changed deep sigmoid networks only: a week of other options is drawn as before."""
+    from generator.week import WeekOptions, sampled_problems
+
+    assert sampler_version(SampleOptions()) == sampler_version(SampleOptions(layers=(2, 2, 2, 2, 2), hidden_activation="tanh")) == 1
+    first = sampled_problems(WeekOptions(seed="2026-W48", title="t"), "00001")[0].problem
+    assert first.to_json() == {"x": [-1.0, 0.8], "y": [0.0, 0.0], "layers": [{"W": [[-0.25, -0.4, 0.05], [-0.15, 0.3, 0.15]], "activation": "sigmoid"}, {"W": [[-0.7, -0.1, 0.75], [0.6, 0.7, 0.7]], "activation": "sigmoid"}], "loss": "mse", "learning_rate": 0.1}
