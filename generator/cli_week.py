@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from enum import Enum
 from pathlib import Path
 from dataclasses import dataclass
@@ -275,13 +276,15 @@ def _generate(
         _check_out(out, force)
         options = _options(o)
         students = read_roster(Path(o["roster"]), o.get("id_column")) if o.get("roster") else None
-        week = build_week(
-            students.entries if students else None,
-            options,
-            students.info() if students else None,
-            version=__version__,
-            created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        )
+        with SlowProgress(len(students.entries) if students else 1) as progress:
+            week = build_week(
+                students.entries if students else None,
+                options,
+                students.info() if students else None,
+                version=__version__,
+                created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                progress=progress,
+            )
         write_week_folder(out, week)
         return Made(week)
     except (ConfigError, RosterError, SamplerError, RecordError) as e:
@@ -290,11 +293,42 @@ def _generate(
         raise UserError(f"{e.filename or out}: {e.strerror or e}") from None
 
 
+class SlowProgress:
+    """A progress bar for drawing the students' problems: transient, on a terminal only, and only
+    once the work has taken a second (a usual week takes less)."""
+
+    def __init__(self, total: int, after: float = 1.0) -> None:
+        self.total, self.after, self.done = total, after, 0
+        self.start = time.monotonic()
+        self.bar: Any = None
+
+    def __enter__(self) -> "SlowProgress":
+        return self
+
+    def __call__(self) -> None:
+        self.done += 1
+        if self.bar is None and time.monotonic() - self.start > self.after and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("drawing problems"), BarColumn(), MofNCompleteColumn(),
+                                TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("draw", total=self.total, completed=self.done)
+        elif self.bar is not None:
+            self.bar.advance(self.task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
 def _add_to_week(out: Path, more: Path, id_column: str | None) -> Made:
     week = read_week(out)
     roster = read_roster(more, id_column)
     try:
-        new_week = add_students(week, roster.entries, roster.info())
+        with SlowProgress(len(roster.entries)) as progress:
+            new_week = add_students(week, roster.entries, roster.info(), progress)
     except DuplicateStudent as e:
         raise UserError(f"{more}, {e}") from None
     added = new_week.students[len(week.students):]

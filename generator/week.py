@@ -22,7 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -210,8 +210,10 @@ NO_ROSTER = MappingProxyType({"source": None, "id_column": None, "name_column": 
 
 
 def make_students(
-    entries: Sequence[RosterEntry], options: WeekOptions, taken_files: Iterable[str] = ()
+    entries: Sequence[RosterEntry], options: WeekOptions, taken_files: Iterable[str] = (),
+    progress: Callable[[], None] | None = None,
 ) -> tuple[Student, ...]:
+    """Every entry's student (``progress`` is called after each one)."""
     if not options.fixed:
         check_options(options.sample)
     files = assign_files((e.id for e in entries), taken_files)
@@ -229,6 +231,8 @@ def make_students(
                 problems=problems,
             )
         )
+        if progress:
+            progress()
     return tuple(students)
 
 
@@ -239,6 +243,7 @@ def build_week(
     *,
     version: str = "",
     created: str = "",
+    progress: Callable[[], None] | None = None,
 ) -> Week:
     """The week: every student's problems, answers and tolerances. ``entries=None``: no roster,
     one shared variant for the whole class (id ``class``)."""
@@ -251,7 +256,7 @@ def build_week(
         asked=tuple(options.asked),
         options=MappingProxyType(options.to_json()),
         roster=MappingProxyType(dict(roster_info)),
-        students=make_students(entries, options),
+        students=make_students(entries, options, progress=progress),
         version=version,
         created=created,
     )
@@ -263,14 +268,15 @@ class DuplicateStudent(ValueError):
         self.entry = entry
 
 
-def add_students(week: Week, entries: Sequence[RosterEntry], roster_info: Mapping[str, Any]) -> Week:
+def add_students(week: Week, entries: Sequence[RosterEntry], roster_info: Mapping[str, Any],
+                 progress: Callable[[], None] | None = None) -> Week:
     """The week with more students, drawn exactly as they would have been at first: no one
     already in the week changes. Refuses an id already in the week (:class:`DuplicateStudent`)."""
     existing = {unicodedata.normalize("NFC", s.id) for s in week.students}  # a record from before NFC ids
     for e in entries:
         if unicodedata.normalize("NFC", e.id) in existing:
             raise DuplicateStudent(e)
-    new = make_students(entries, options_from_record(week), (s.file for s in week.students))
+    new = make_students(entries, options_from_record(week), (s.file for s in week.students), progress)
     roster = dict(week.roster)
     roster["added"] = [*roster.get("added", []), dict(roster_info)]
     roster["columns"] = list(dict.fromkeys([*roster.get("columns", []), *roster_info.get("columns", [])]))

@@ -385,3 +385,15 @@ def test_add_students_refuses_an_id_already_there_in_another_unicode_form():
     week = build_week([RosterEntry("Rene\u0301", "R", {}, 2)], WeekOptions(seed="s", title="t"))  # an older record
     with pytest.raises(DuplicateStudent):
         add_students(week, [RosterEntry("Ren\u00e9", "R", {}, 2)], {"columns": []})
+
+
+def test_slow_progress_shows_only_on_a_terminal_after_a_while(monkeypatch):
+    from generator import cli_week
+
+    with cli_week.SlowProgress(3, after=0) as progress:  # not a terminal (pytest): never a bar
+        progress()
+    assert progress.bar is None and progress.done == 1
+    monkeypatch.setattr(cli_week.sys.stderr, "isatty", lambda: True, raising=False)
+    with cli_week.SlowProgress(3, after=0) as progress:
+        progress(), progress()
+    assert progress.bar is not None and progress.bar.tasks[0].completed == 2 and progress.bar.finished is False
