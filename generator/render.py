@@ -290,7 +290,8 @@ def shard_of(students: Sequence[Student], shard: tuple[int, int] | None) -> list
 
 
 def _chunks(items: list[str], jobs: int) -> list[list[str]]:
-    size = max(1, min(16, -(-len(items) // (jobs * 4))))
+    """Small enough that the workers finish together (about 8 chunks each), at most 16 students."""
+    size = max(1, min(16, len(items) // (jobs * 8)))
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
@@ -305,8 +306,8 @@ def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tup
                 paper: str = "a4", progress: bool = True, only: Collection[str] | None = None) -> None:
     """Every student's sheet and key (PDF + HTML); then, unless sharded, the combined PDFs.
 
-    With several jobs, one pool of processes renders the students in chunks and then assembles
-    ``sheets.pdf``, ``keys.pdf`` and ``keys-compact.pdf`` side by side.
+    With several jobs, one pool of processes renders ``keys-compact.pdf`` and the students in
+    chunks, then assembles ``sheets.pdf`` and ``keys.pdf`` side by side.
     """
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}, got {paper!r}")
@@ -331,15 +332,16 @@ def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tup
         try:
             with ProcessPoolExecutor(max_workers=min(jobs, len(ids)), initializer=_init_worker,
                                      initargs=(week_to_json(week),)) as pool:
+                # keys-compact needs only the record: it goes first, off the end of the run
+                done = [pool.submit(_write_compact, str(folder), paper)] if shard is None else []
                 futures = [pool.submit(_render_chunk, str(folder), chunk, paper) for chunk in _chunks(ids, jobs)]
                 for f in as_completed(futures):
                     bar.advance(task, len(f.result()))
                 if shard is None:
                     parts = _parts(folder, week)
-                    done = [pool.submit(_write_compact, str(folder), paper)]
                     done += [pool.submit(_assemble, paths, folder / f"{kind}.pdf") for kind, paths in parts.items()]
-                    for f in done:
-                        f.result()
+                for f in done:
+                    f.result()
         finally:
             _WORKER.clear()
 
