@@ -92,7 +92,8 @@ def solve(
 
 
 def _register() -> None:
-    from . import cli_render, cli_week  # noqa: F401  (commands register themselves on app)
+    from . import cli_week  # noqa: F401  (commands register themselves on app, in the week's order)
+    from . import cli_render  # noqa: F401
 
     try:
         from grader import cli as grader_cli  # noqa: F401
