@@ -92,8 +92,7 @@ def solve(
 
 
 def _register() -> None:
-    from . import cli_week  # noqa: F401  (commands register themselves on app, in the week's order)
-    from . import cli_render  # noqa: F401
+    from . import cli_render, cli_week  # noqa: F401  (commands register themselves on app)
 
     try:
         from grader import cli as grader_cli  # noqa: F401
@@ -103,6 +102,11 @@ def _register() -> None:
 
 
 _register()
+# --help lists the commands in the order of a week's work
+_ORDER = ("solve", "generate", "key", "render", "combine", "grade", "demo")
+app.registered_commands.sort(
+    key=lambda c: _ORDER.index(c.callback.__name__) if c.callback.__name__ in _ORDER else len(_ORDER)
+)
 
 
 def main() -> None:
