@@ -62,12 +62,13 @@ def render(
 @app.command()
 def combine(
     folder: Path = typer.Argument(..., metavar="DIR", help="The week's folder, after 'render --shard' of every slice."),
-    paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size of keys-compact.pdf."),
+    paper: Paper = typer.Option(None, "--paper", show_default=False,
+                                help="Paper size of keys-compact.pdf [default: that of the per-student PDFs]."),
 ) -> None:
     """Assemble sheets.pdf, keys.pdf and keys-compact.pdf from the per-student PDFs."""
     week = load_week(folder)
     try:
-        combine_week(folder, week, paper.value)
+        combine_week(folder, week, paper.value if paper else None)
     except FileNotFoundError as e:
         raise fail(str(e))
     typer.echo(f"wrote {folder / 'sheets.pdf'}, {folder / 'keys.pdf'}, {folder / 'keys-compact.pdf'}", err=True)

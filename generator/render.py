@@ -34,6 +34,7 @@ from .steps import PlannedStep, plan, symbol_of
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PAPERS = ("a4", "letter")
+PAPER_POINTS = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}  # width, height in PDF points
 PHASE_TITLES = {"forward": "Forward pass", "output": "Loss", "backward": "Back propagation"}
 LOSS_FORMULA = {"mse": "L(y, a^[L]) = ½‖y − a^[L]‖²", "cross_entropy": "L(y, a^[L]) = −Σ_k y_k log a_k^[L]"}
 COMPACT_DIGITS = 6
@@ -381,11 +382,25 @@ def _write_compact(folder: str, paper: str, week: Week | None = None, pdf: _Pdf 
     pdf.write(compact_html(week, week.students, paper), Path(folder) / "keys-compact.pdf")
 
 
-def combine(folder: Path, week: Week, paper: str = "a4", pdf: _Pdf | None = None) -> None:
-    """``sheets.pdf`` and ``keys.pdf`` from the per-student PDFs, and ``keys-compact.pdf``."""
+def paper_of(pdf_path: Path) -> str:
+    """The paper (one of :data:`PAPERS`) nearest to the size of a PDF's first page."""
+    from pypdf import PdfReader
+
+    box = PdfReader(pdf_path).pages[0].mediabox
+    size = (float(box.width), float(box.height))
+    return min(PAPERS, key=lambda p: sum(abs(a - b) for a, b in zip(PAPER_POINTS[p], size)))
+
+
+def combine(folder: Path, week: Week, paper: str | None = None, pdf: _Pdf | None = None) -> None:
+    """``sheets.pdf`` and ``keys.pdf`` from the per-student PDFs, and ``keys-compact.pdf``.
+
+    Without ``paper``, ``keys-compact.pdf`` takes the paper the per-student PDFs were rendered on.
+    """
     folder = Path(folder)
-    for kind, paths in _parts(folder, week).items():
+    parts = _parts(folder, week)
+    for kind, paths in parts.items():
         _assemble(paths, folder / f"{kind}.pdf")
+    paper = paper or (paper_of(parts["sheets"][0]) if parts["sheets"] else "a4")
     _write_compact(str(folder), paper, week, pdf)
 
 

@@ -208,3 +208,31 @@ def test_cli_render_bad_shard_and_missing_folder(tmp_path, runner):
     assert r.exit_code == 2 and "--shard" in r.output
     r = invoke(runner, "combine", tmp_path)
     assert r.exit_code == 2 and "week.json" in r.output
+
+
+@pytest.fixture(scope="module")
+def letter_dir(tmp_path_factory):
+    """One student rendered on letter paper as a shard (no combine), for combine's defaults."""
+    from dataclasses import replace
+
+    folder = tmp_path_factory.mktemp("letter")
+    week = small_week()
+    write_week(folder, replace(week, students=week.students[1:2]))
+    render_week(folder, read_week(folder), jobs=1, shard=(1, 1), paper="letter", progress=False)
+    return folder
+
+
+def page_size(path: Path) -> tuple[int, int]:
+    box = PdfReader(path).pages[0].mediabox
+    return round(float(box.width)), round(float(box.height))
+
+
+def test_combine_takes_the_paper_of_the_rendered_pdfs_unless_told(letter_dir, runner):
+    assert not (letter_dir / "keys-compact.pdf").exists()
+    r = invoke(runner, "combine", letter_dir)
+    assert r.exit_code == 0, r.output
+    for name in ("sheets.pdf", "keys.pdf", "keys-compact.pdf"):
+        assert page_size(letter_dir / name) == (612, 792), name
+    r = invoke(runner, "combine", letter_dir, "--paper", "a4")
+    assert r.exit_code == 0, r.output
+    assert page_size(letter_dir / "keys-compact.pdf") == (595, 842)
