@@ -35,6 +35,7 @@ from .steps import PlannedStep, plan, symbol_of
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PAPERS = ("a4", "letter")
 PAPER_POINTS = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}  # width, height in PDF points
+COMBINED_TITLES = {"sheets": "Problem sheets", "keys": "Answer keys"}  # + " · <week's title>"
 PHASE_TITLES = {"forward": "Forward pass", "output": "Loss", "backward": "Back propagation"}
 LOSS_FORMULA = {"mse": "L(y, a^[L]) = ½‖y − a^[L]‖²", "cross_entropy": "L(y, a^[L]) = −Σ_k y_k log a_k^[L]"}
 COMPACT_DIGITS = 6
@@ -177,15 +178,19 @@ def self_contained(html: str) -> str:
     return html.replace(CSS_MARK, stylesheet(), 1)
 
 
+def week_title(week: Week) -> str:
+    return week.title or "Backpropagation"
+
+
 def sheet_html(week: Week, student: Student, paper: str = "a4") -> str:
     """A student's sheet (givens, drawing, empty answer grids); :func:`self_contained` for the file."""
-    return _page("sheet.html", paper, title=week.title or "Backpropagation", student=student,
+    return _page("sheet.html", paper, title=week_title(week), student=student,
                  problems=[sheet_problem(week, sp) for sp in student.problems])
 
 
 def key_html(week: Week, student: Student, paper: str = "a4") -> str:
     """A student's worked answer key; :func:`self_contained` for the file."""
-    return _page("key.html", paper, title=week.title or "Backpropagation", student=student,
+    return _page("key.html", paper, title=week_title(week), student=student,
                  problems=[key_problem(sp) for sp in student.problems])
 
 
@@ -217,7 +222,7 @@ def compact_html(week: Week, students: Sequence[Student], paper: str = "a4") -> 
         width = max((len(n) for n, _ in names), default=0) + 1
         rows.append({"id": s.id, "name": s.name, "variant": s.variant, "section": section_of(s),
                      "answers": [{"name": n.ljust(width, "\u00a0"), "text": _flat(v)} for n, v in names]})
-    return _page("keys-compact.html", paper, title=week.title or "Backpropagation", students=rows)
+    return _page("keys-compact.html", paper, title=week_title(week), students=rows)
 
 
 # ---------------------------------------------------------------- edge: HTML → PDF, processes
@@ -340,24 +345,39 @@ def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tup
                     bar.advance(task, len(f.result()))
                 if shard is None:
                     parts = _parts(folder, week)
-                    done += [pool.submit(_assemble, paths, folder / f"{kind}.pdf") for kind, paths in parts.items()]
+                    done += [pool.submit(_assemble, paths, folder / f"{kind}.pdf", True, combined_title(week, kind)) for kind, paths in parts.items()]
                 for f in done:
                     f.result()
         finally:
             _WORKER.clear()
 
 
-def _assemble(parts: Iterable[Path], output: Path, duplex: bool = True) -> None:
-    """Concatenate PDFs; with ``duplex`` each part starts on an odd page (a blank page after odd counts)."""
+def combined_title(week: Week, kind: str) -> str:
+    """The document title of ``sheets.pdf`` or ``keys.pdf`` (``kind``)."""
+    return f"{COMBINED_TITLES[kind]} · {week_title(week)}"
+
+
+def _assemble(parts: Iterable[Path], output: Path, duplex: bool = True, title: str | None = None) -> None:
+    """Concatenate PDFs; with ``duplex`` each part starts on an odd page (a blank page after odd counts).
+
+    A print file: pypdf does not carry the parts' tag trees over (it drops the pages'
+    ``/StructParents``), so only the document language (the first part's) and ``title`` are kept.
+    """
     from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
 
     writer = PdfWriter()
     for part in parts:
         reader = PdfReader(part, strict=True)  # our own well-formed files: no xref repair pass
+        if "/Lang" not in writer.root_object and "/Lang" in reader.root_object:
+            writer.root_object[NameObject("/Lang")] = TextStringObject(reader.root_object["/Lang"])
         writer.append(reader)
         if duplex and len(reader.pages) % 2:
             box = reader.pages[-1].mediabox
             writer.add_blank_page(width=float(box.width), height=float(box.height))
+    if title:
+        writer.add_metadata({"/Title": title, "/Creator": "bpdrill"})
+        writer.create_viewer_preferences().display_doctitle = True
     tmp = output.with_name(f".{output.name}.tmp")
     with open(tmp, "wb") as f:
         writer.write(f)
@@ -399,7 +419,7 @@ def combine(folder: Path, week: Week, paper: str | None = None, pdf: _Pdf | None
     folder = Path(folder)
     parts = _parts(folder, week)
     for kind, paths in parts.items():
-        _assemble(paths, folder / f"{kind}.pdf")
+        _assemble(paths, folder / f"{kind}.pdf", title=combined_title(week, kind))
     paper = paper or (paper_of(parts["sheets"][0]) if parts["sheets"] else "a4")
     _write_compact(str(folder), paper, week, pdf)
 
@@ -419,4 +439,4 @@ def write_keys_pdf(week: Week, students: list[Student], output: Path, paper: str
             part = Path(tmp) / f"{i}.pdf"
             pdf.write(key_html(week, s, paper), part)
             parts.append(part)
-        _assemble(parts, output)
+        _assemble(parts, output, title=combined_title(week, "keys"))

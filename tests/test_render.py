@@ -236,3 +236,10 @@ def test_combine_takes_the_paper_of_the_rendered_pdfs_unless_told(letter_dir, ru
     r = invoke(runner, "combine", letter_dir, "--paper", "a4")
     assert r.exit_code == 0, r.output
     assert page_size(letter_dir / "keys-compact.pdf") == (595, 842)
+
+
+def test_combined_pdfs_are_print_files_with_language_and_title(week_dir):
+    for kind, title in (("sheets", "Problem sheets"), ("keys", "Answer keys")):
+        reader = PdfReader(week_dir / f"{kind}.pdf")
+        assert reader.trailer["/Root"]["/Lang"] == "en"
+        assert reader.metadata.title == f"{title} · Week 1"
