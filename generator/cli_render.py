@@ -56,7 +56,7 @@ def render(
     render_week(folder, week, jobs=jobs, shard=k_of_n, paper=paper.value, progress=progress)
     what = f" (shard {k_of_n[0]}/{k_of_n[1]}; then 'bpdrill combine {folder}')" if k_of_n else ""
     n = len(shard_of(week.students, k_of_n))
-    typer.echo(f"rendered {n} students' sheets and keys into {folder}{what}", err=True)
+    typer.echo(f"rendered the sheets and keys of {n} student{'' if n == 1 else 's'} into {folder}{what}", err=True)
 
 
 @app.command()

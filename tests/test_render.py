@@ -70,6 +70,7 @@ def week_dir(tmp_path_factory):
     r = invoke(runner, "render", folder, "--shard", "2/2", "--jobs", "2", "--no-progress")
     assert r.exit_code == 0, r.output
     assert not (folder / "sheets.pdf").exists()  # a shard does not combine
+    assert "of 1 student into" in r.output, r.output  # shard 2/2 of 3: one student, singular
     r = invoke(runner, "combine", folder)
     assert r.exit_code == 0, r.output
     return folder
