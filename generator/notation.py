@@ -77,19 +77,36 @@ def _convert(text: str) -> str:
     return "".join(out)
 
 
+def _groups(text: str) -> list[str]:
+    """``text`` split at its spaces outside brackets: ``[1; a^[1]]`` stays one group."""
+    groups, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch in "[(") - (ch in "])")
+        if ch == " " and depth == 0:
+            groups.append(text[start:i])
+            start = i + 1
+    return [g for g in groups + [text[start:]] if g]
+
+
+def _group(text: str) -> str:
+    html = _convert(text)
+    return f'<span class="math">{html}</span>' if len(_TOKEN.findall(text)) > 1 else html
+
+
 @lru_cache(maxsize=4096)
 def _math_cached(text: str) -> str:
-    return _convert(text)
+    return " ".join(_group(g) for g in _groups(text)) if " " in text else _convert(text)
 
 
 def math(text: str) -> Markup:
     """A symbol or formula in the seed's Unicode notation → inline HTML.
 
-    A formula with spaces is kept on one line (``<span class="math">``, no wrapping); a symbol
-    without spaces cannot break anyway and gets no wrapper (one element fewer to lay out).
+    A formula may wrap at its spaces, so a long one fits a narrow column; each group between
+    them (``W^[2]·X^[2]``, ``c·∂L/∂W^[2]``) stays on one line (``<span class="math">``, no
+    wrapping). A symbol without spaces cannot break anyway and gets no wrapper (one element
+    fewer to lay out).
     """
-    html = _math_cached(text)
-    return Markup(f'<span class="math">{html}</span>' if " " in text else html)
+    return Markup(_math_cached(text))
 
 
 def sym(name: str, depth: int | None = None) -> Markup:

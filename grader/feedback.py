@@ -27,6 +27,7 @@ from .pipeline import StudentResult
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SHOWN_CHARS = 12  # a submitted number longer than this is cut in its matrix (in full on hover, or below it on paper)
+PRINTED_CHARS = 10  # on paper, where a 4-column matrix must fit its column
 
 
 @lru_cache(maxsize=1)
@@ -42,8 +43,9 @@ def stylesheet() -> str:
     return notation.notation_css() + "\n" + (TEMPLATES / "feedback.css").read_text(encoding="utf-8")
 
 
-def _cut(text: str) -> str:
-    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+def _cut(text: str, printed: bool = False) -> str:
+    n = PRINTED_CHARS if printed else SHOWN_CHARS
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _submitted_cell(e: EntryResult, printed: bool = False) -> Markup:
@@ -51,7 +53,7 @@ def _submitted_cell(e: EntryResult, printed: bool = False) -> Markup:
     title; on paper, where nothing can be hovered, a wrong one is written out below the row (:func:`_in_full`)."""
     text = e.submitted if e.verdict != MISSING else "—"
     if printed:
-        return Markup(f'<span class="n {e.verdict}">{escape(_cut(text))}</span>')
+        return Markup(f'<span class="n {e.verdict}">{escape(_cut(text, printed))}</span>')
     title = f"{text}: {e.note or e.verdict}" if e.verdict != MISSING else "not handed in"
     return Markup(f'<span class="n {e.verdict}" title="{escape(title)}">{escape(_cut(text))}</span>')
 
@@ -59,7 +61,7 @@ def _submitted_cell(e: EntryResult, printed: bool = False) -> Markup:
 def _in_full(es: Sequence[EntryResult]) -> str:
     """The wrong values cut in the matrix, written out ("" when none was cut; a right value
     needs no more than its first digits)."""
-    long = [f"({e.row},{e.col}) {e.submitted}" for e in es if e.verdict == INCORRECT and _cut(e.submitted) != e.submitted]
+    long = [f"({e.row},{e.col}) {e.submitted}" for e in es if e.verdict == INCORRECT and _cut(e.submitted, True) != e.submitted]
     return "you submitted, in full: " + "; ".join(long) if long else ""
 
 

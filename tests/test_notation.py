@@ -104,3 +104,13 @@ def test_register_filters_and_css():
 def test_number_pastes_as_number(v):
     t = text_of(num(v))
     assert abs(float(t) - v) <= 1e-7 * max(1.0, abs(v))
+
+
+def test_long_formula_wraps_between_groups_not_inside_them():
+    html = str(math("∂L/∂X^[3] without its first coordinate"))
+    assert '<span class="math">' not in html  # no wrapper around the whole formula: it may wrap
+    assert re.sub(r"<[^>]+>", "", html).endswith("without its first coordinate")
+    html = str(math("W̃^[2] = W^[2] − c·∂L/∂W^[2]"))
+    groups = re.findall(r'<span class="math">', html)
+    assert len(groups) == 3 and " = " in html and " − " in html  # breakable spaces between no-wrap groups
+    assert str(math("X^[2] = [1; a^[1]]")).count('class="mat vec"') == 1  # the column stays whole
