@@ -289,19 +289,21 @@ def plan(depth: int, loss: str) -> tuple[PlannedStep, ...]:
     return tuple(out)
 
 
-_NAME = re.compile(r"^(?:(?P<fam>net|a|X|dL_da|delta|dL_dW|dL_dX)(?P<l>\d+)|W(?P<wl>\d+)_new|(?P<loss>loss))$")
+_NAME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (family, re.compile("^" + re.escape(pattern).replace(re.escape("{l}"), r"(\d+)") + "$"))
+    for family, pattern in dict.fromkeys((s.family, s.pattern) for s in STEPS)
+)
 
 
 def parse_name(name: str) -> tuple[str, int | None]:
-    """``"W2_new"`` → ``("W_new", 2)``; ``"loss"`` → ``("loss", None)``; unknown → ValueError."""
-    m = _NAME.match(name)
-    if not m:
-        raise ValueError(f"not a quantity name: {name!r}")
-    if m["loss"]:
-        return "loss", None
-    if m["wl"]:
-        return "W_new", int(m["wl"])
-    return m["fam"], int(m["l"])
+    """``"W2_new"`` → ``("W_new", 2)``; ``"loss"`` → ``("loss", None)``; unknown → ValueError.
+
+    Read back with the table's own name patterns, so a new step needs no change here."""
+    for family, regex in _NAME_PATTERNS:
+        m = regex.match(name)
+        if m:
+            return family, (int(m.group(1)) if m.groups() else None)
+    raise ValueError(f"not a quantity name: {name!r}")
 
 
 def symbol_of(name: str, depth: int | None = None) -> str:
