@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from generator.record import Student, Week, asked_names
-from generator.steps import parse_name
+from generator.steps import FAMILIES, parse_name
 from generator.tolerance import FLOOR
 
 from .ingest import listing
@@ -87,7 +87,7 @@ def _known(key: str) -> bool:
         parse_name(key)
         return True
     except ValueError:
-        return key in ("net", "a", "X", "loss", "dL_da", "delta", "dL_dW", "W_new", "dL_dX")
+        return key in FAMILIES
 
 
 def _positive(value: Any, where: str, integer: bool = False) -> float:
