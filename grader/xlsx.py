@@ -16,9 +16,11 @@ import math
 import os
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Sequence
+from xml.sax.saxutils import escape as xml_escape
 
 from generator.formats import CSV_HEADER
 from generator.record import Student, Week, asked_entries
@@ -31,7 +33,7 @@ VALUE_COLUMN = "F"
 ANSWER_SHEET = "answers"
 MAX_UNPACKED = 16 * 1024 * 1024  # bytes of XML an .xlsx submission may unpack to
 MAX_ROWS = CSV_MAX_ROWS + 1  # the header and the rows a CSV answer file may have
-SERIAL_BELOW = 8  # fewer workbooks than this are written in this process (pool start-up costs more)
+PATCHES_PER_BUILD = 40  # a process gets at least this many students of a layout (one openpyxl build ≈ 40 patched copies)
 
 Row = tuple[str, int, str, int, int]  # student_id, problem, quantity, row, col
 
@@ -106,31 +108,145 @@ def build_answer_workbook(rows: Sequence[Row], title: str = ""):
     return wb
 
 
-def write_answer_workbook(path: Path, rows: Sequence[Row], title: str = "") -> Path:
-    """Write one answer workbook (whole or not at all: temporary file, then rename)."""
+def _save_atomically(path: Path, write) -> Path:
+    """Write ``path`` whole or not at all: ``write(tmp)``, then rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        build_answer_workbook(rows, title).save(tmp)
+        write(tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
 
 
-def _write_job(job: tuple[Path, Sequence[Row], str]) -> Path:
-    return write_answer_workbook(*job)
+def write_answer_workbook(path: Path, rows: Sequence[Row], title: str = "") -> Path:
+    """Write one answer workbook, built by openpyxl."""
+    return _save_atomically(path, build_answer_workbook(rows, title).save)
+
+
+# ---- many workbooks: one openpyxl build per layout, then only the id is patched in ----
+#
+# A week's workbooks differ only in the student id and the asked entries, and students with the
+# same network shape are asked the same entries. So the workbook of each distinct layout is built
+# once by openpyxl around a placeholder id; each student's copy replaces the placeholder's text
+# cells in the answer sheet and keeps every other zip member's compressed bytes as they are.
+
+PLACEHOLDER = "\ue000bpdrill-student-id\ue000"  # private-use characters: in no real id, nowhere else in the workbook
+ANSWER_PART = "xl/worksheets/sheet1.xml"  # the answer sheet (the first) inside the zip
+_ID_CELL = "<t>{}</t>"  # how openpyxl writes an inline string without leading/trailing space
+
+Layout = tuple[str, tuple[tuple[int, str, int, int], ...]]  # title, the rows without the id
+
+
+@dataclass(frozen=True)
+class Template:
+    """One layout's workbook, split where the student id goes."""
+
+    others: bytes  # a zip of every member but the answer sheet (compressed once)
+    sheet_info: zipfile.ZipInfo  # the answer sheet's entry (name, date, compression)
+    pieces: tuple[bytes, ...]  # the answer sheet's XML cut at each id cell's text
+
+
+def layout_of(rows: Sequence[Row], title: str = "") -> tuple[str, Layout] | None:
+    """(the id, the layout) when ``rows`` can take the patched copy: one id, written as openpyxl
+    writes a plain inline string (no edge spaces, no control or non-XML characters); else None."""
+    ids = {str(r[0]) for r in rows}
+    if len(ids) != 1:
+        return None
+    (sid,) = ids
+    if not sid or sid != sid.strip() or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF or c in "\ufffe\uffff" for c in sid):
+        return None
+    return sid, (title, tuple((int(k), str(q), int(i), int(j)) for _, k, q, i, j in rows))
+
+
+def build_template(layout: Layout) -> Template | None:
+    """The layout's workbook around the placeholder id; None if the id cannot be found in it exactly
+    once per row (then each student's workbook is built whole)."""
+    title, entries = layout
+    rows = [(PLACEHOLDER, *e) for e in entries]
+    data = io.BytesIO()
+    build_answer_workbook(rows, title).save(data)
+    marker = _ID_CELL.format(PLACEHOLDER).encode()
+    others = io.BytesIO()
+    sheet_info = pieces = None
+    with zipfile.ZipFile(data) as src, zipfile.ZipFile(others, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == ANSWER_PART:
+                sheet_info, pieces = info, tuple(body.split(marker))
+            elif PLACEHOLDER.encode() in body:
+                return None
+            else:
+                dst.writestr(info, body)
+    if pieces is None or len(pieces) != len(rows) + 1 or any(PLACEHOLDER.encode() in p for p in pieces):
+        return None
+    return Template(others.getvalue(), sheet_info, pieces)
+
+
+def patched_workbook(template: Template, sid: str) -> bytes:
+    """The template's workbook with ``sid`` in every id cell (XML-escaped, UTF-8)."""
+    cell = _ID_CELL.format(xml_escape(sid)).encode()
+    out = io.BytesIO(template.others)
+    out.seek(0, io.SEEK_END)
+    info = zipfile.ZipInfo(template.sheet_info.filename, template.sheet_info.date_time)
+    info.compress_type, info.external_attr = template.sheet_info.compress_type, template.sheet_info.external_attr
+    with zipfile.ZipFile(out, "a") as z:  # appending keeps the other members' compressed bytes
+        z.writestr(info, cell.join(template.pieces))
+    return out.getvalue()
+
+
+def write_patched_workbook(path: Path, template: Template, sid: str) -> Path:
+    return _save_atomically(path, lambda tmp: tmp.write_bytes(patched_workbook(template, sid)))
+
+
+Unit = tuple[Layout, tuple[tuple[Path, str], ...]] | tuple[Path, tuple[Row, ...], str]  # patched group | one whole build
+
+
+def _write_unit(unit: Unit) -> list[Path]:
+    """A layout's group (its template built once, each id patched in) or one workbook built whole."""
+    if isinstance(unit[0], Path):
+        return [write_answer_workbook(*unit)]
+    layout, students = unit
+    template = build_template(layout)
+    if template is None:
+        title, entries = layout
+        return [write_answer_workbook(p, [(sid, *e) for e in entries], title) for p, sid in students]
+    return [write_patched_workbook(p, template, sid) for p, sid in students]
+
+
+def work_units(jobs: Sequence[tuple[Path, Sequence[Row]]], title: str = "", parts: int = 1) -> list[Unit]:
+    """The jobs grouped by layout (first-seen order), each group cut into at most ``parts`` pieces of
+    at least PATCHES_PER_BUILD students; rows that cannot be patched are built whole, one by one."""
+    groups: dict[Layout, list[tuple[Path, str]]] = {}
+    whole: list[Unit] = []
+    for path, rows in jobs:
+        found = layout_of(rows, title)
+        if found is None:
+            whole.append((Path(path), tuple(tuple(r) for r in rows), title))
+        else:
+            groups.setdefault(found[1], []).append((Path(path), found[0]))
+    units: list[Unit] = []
+    for layout, students in groups.items():
+        size = max(PATCHES_PER_BUILD, -(-len(students) // max(1, parts)))
+        units += [(layout, tuple(students[i : i + size])) for i in range(0, len(students), size)]
+    return units + whole
 
 
 def write_answer_workbooks(jobs: Sequence[tuple[Path, Sequence[Row]]], workers: int | None = None, title: str = "") -> list[Path]:
-    """Write many workbooks, in parallel processes (``workers`` None = one per CPU; 1 = here)."""
-    tasks = [(Path(p), [tuple(r) for r in rows], title) for p, rows in jobs]
+    """Write many workbooks (``workers`` processes: None = one per CPU; 1 = here). Each holds the
+    same parts openpyxl writes for its rows (the answer sheet last in the zip, the layout's build
+    time in its properties). Returns the paths in the order of ``jobs``."""
     workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(tasks) < SERIAL_BELOW:
-        return [_write_job(t) for t in tasks]
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
-        return list(pool.map(_write_job, tasks, chunksize=max(1, len(tasks) // (workers * 4))))
+    units = work_units(jobs, title, workers)
+    if workers <= 1 or len(units) < 2:
+        done = [_write_unit(u) for u in units]
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(units))) as pool:
+            done = list(pool.map(_write_unit, units))
+    written = {p: p for paths in done for p in paths}
+    return [written[Path(p)] for p, _ in jobs]
 
 
 # ---- reading submissions ----
