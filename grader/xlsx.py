@@ -241,12 +241,12 @@ def write_answer_workbooks(jobs: Sequence[tuple[Path, Sequence[Row]]], workers: 
     workers = workers or os.cpu_count() or 1
     units = work_units(jobs, title, workers)
     if workers <= 1 or len(units) < 2:
-        done = [_write_unit(u) for u in units]
+        for unit in units:
+            _write_unit(unit)
     else:
         with ProcessPoolExecutor(max_workers=min(workers, len(units))) as pool:
-            done = list(pool.map(_write_unit, units))
-    written = {p: p for paths in done for p in paths}
-    return [written[Path(p)] for p, _ in jobs]
+            list(pool.map(_write_unit, units))  # raises the first failure
+    return [Path(p) for p, _ in jobs]
 
 
 # ---- reading submissions ----
