@@ -140,11 +140,15 @@ def run_grade(week_dir: Path, submissions: Sequence[Path], outdir: Path, force: 
     wanted = only_ids(week, only) if only else None
     previous = prepare_outdir(outdir, force, partial=wanted is not None)
     old = read_table(previous / GRADES_FILE) if previous is not None else []
+    keep: set[str] = set()
     if wanted is not None:  # students without earlier results (e.g. added since) are graded too
         have = {row.get("student_id") for row in old}
-        wanted |= {s.id for s in week.students if s.id not in have and f"'{s.id}" not in have}
+        new = {s.id for s in week.students if s.id not in have and f"'{s.id}" not in have}
+        keep = wanted - new  # without a file now, their earlier result stays
+        wanted |= new
     files = collect(submissions, skip=outdir)
-    book, applied = with_overrides(grade_files(week, files, config, only=wanted, late=rules), overrides)
+    book, applied = with_overrides(grade_files(week, files, config, only=wanted, late=rules, keep_if_absent=keep),
+                                   overrides)
     try:
         rows = write_reports(book, outdir, previous if wanted is not None else None)
         if feedback != "none":
@@ -164,6 +168,7 @@ def run_grade(week_dir: Path, submissions: Sequence[Path], outdir: Path, force: 
         extra.append(f"overrides: {len(applied.applied)} change(s) applied from {overrides_from}")
         extra += [f"  not applied: {u.message}" for u in applied.unmatched]
     extra += list(exported.notes)
+    extra += [f"{sid}: no file among the submissions given; earlier result kept" for sid in book.kept]
     if previous is not None:
         extra.append(f"earlier results {'copied' if wanted is not None else 'moved'} to {previous}")
         extra.append(f"grades changed for {len(changed)} student(s)" + (":" if changed else ""))

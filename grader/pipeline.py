@@ -122,6 +122,7 @@ class Gradebook:
     files: tuple[FileOutcome, ...] = ()
     config: GradeConfig = field(default_factory=GradeConfig)
     moodle_folders: Mapping[str, str] = field(default_factory=dict)  # student id → participant folder seen
+    kept: tuple[str, ...] = ()  # --only students with no file among the submissions: earlier results kept
 
     @property
     def not_understood(self) -> tuple[FileOutcome, ...]:
@@ -328,8 +329,13 @@ def moodle_folders(owned: Mapping[str, Sequence[tuple[ReadFile, Identity]]]) -> 
 
 
 def grade(week: Week, files: Sequence[SubmittedFile], config: GradeConfig | None = None,
-          only: Iterable[str] | None = None, late: LateRules = LateRules()) -> Gradebook:
-    """Grade every roster student (or just ``only``) from the collected files."""
+          only: Iterable[str] | None = None, late: LateRules = LateRules(),
+          keep_if_absent: Collection[str] = ()) -> Gradebook:
+    """Grade every roster student (or just ``only``) from the collected files.
+
+    Students in ``keep_if_absent`` (a partial regrade's students who have earlier results)
+    with no file among ``files`` are not graded: they are listed in ``Gradebook.kept``, and
+    their earlier results stay as they were."""
     config = config or GradeConfig()
     roster = Roster(week)
     owned, orphans = assign_files(roster, read_files(files))
@@ -337,8 +343,9 @@ def grade(week: Week, files: Sequence[SubmittedFile], config: GradeConfig | None
     wanted = set(only) if only is not None else None
     results: list[StudentResult] = []
     outcomes: list[FileOutcome] = list(orphans)
+    kept = tuple(s.id for s in week.students if s.id in set(keep_if_absent) and not owned.get(s.id))
     for student in week.students:
-        if wanted is not None and student.id not in wanted:
+        if (wanted is not None and student.id not in wanted) or student.id in kept:
             continue
         try:
             result, used = grade_student(week, student, owned.get(student.id, []), config, late, parse)
@@ -350,7 +357,7 @@ def grade(week: Week, files: Sequence[SubmittedFile], config: GradeConfig | None
         outcomes += used
     if wanted is not None:  # files of students not regraded are neither used nor "not understood"
         outcomes = [o for o in outcomes if not o.student_id or o.student_id in wanted]
-    return Gradebook(week, tuple(results), tuple(outcomes), config, moodle_folders(owned))
+    return Gradebook(week, tuple(results), tuple(outcomes), config, moodle_folders(owned), kept)
 
 
 def with_results(book: Gradebook, results: Iterable[StudentResult]) -> Gradebook:

@@ -262,3 +262,19 @@ def test_student_added_with_add_students_is_graded(runner, tmp_path):
     assert len(read_csv(out / "canvas.csv")) == 2 and len(read_csv(out / "moodle.csv")) == 2
     grade(runner, tmp_path / "week", tmp_path / "subs", out=out, extra=("--force",))
     assert grades(out)["00999"]["percent"] == "100"
+
+
+def test_only_student_without_a_file_keeps_the_earlier_result(runner, tmp_path, week):
+    ada, bob, _ = week.students
+    subs, out = first_grading(runner, tmp_path, week)
+    before_grades, before_details = lines_of(out / "grades.csv"), lines_of(out / "details.csv")
+    bob_feedback = (out / "feedback" / f"{bob.file}.html").read_bytes()
+    only_ada = tmp_path / "only_ada"
+    put(only_ada, "00123.csv", submission_csv(week, ada, exact_values(ada)))
+    r = grade(runner, tmp_path / "week", only_ada, out=out, extra=("--only", "s2,00123"))
+    assert "s2: no file among the submissions given; earlier result kept" in r.output
+    after_grades, after_details = lines_of(out / "grades.csv"), lines_of(out / "details.csv")
+    assert after_grades["s2"] == before_grades["s2"] and after_details["s2"] == before_details["s2"]
+    assert grades(out)["s2"]["status"] == "graded" and grades(out)["00123"]["percent"] == "100"
+    assert (out / "feedback" / f"{bob.file}.html").read_bytes() == bob_feedback
+    assert "missing" not in r.output.split("grades changed")[1]
