@@ -80,6 +80,16 @@ def _norm_name(text: str) -> str:
     return " ".join(re.split(r"[\s_,.\-]+", text.lower())).strip()
 
 
+def name_keys(name: str) -> tuple[str, ...]:
+    """A person's name as compared (see ``_norm_name``), also read the other way round:
+    "Last, First" (Canvas's ``Student`` column) is also "First Last", and vice versa."""
+    keys = [_norm_name(name)]
+    parts = name.split(",")
+    if len(parts) == 2 and all(p.strip() for p in parts):
+        keys.append(_norm_name(f"{parts[1]} {parts[0]}"))
+    return tuple(dict.fromkeys(k for k in keys if k))
+
+
 def _numeric(text: str) -> str | None:
     """The id as a number without leading zeros (Excel's reading), or None if not numeric."""
     t = text.strip()
@@ -107,8 +117,8 @@ class Roster:
             n = _numeric(s.id)
             if n is not None:
                 self.by_number.setdefault(n, []).append(s.id)
-            if s.name:
-                self.by_name.setdefault(_norm_name(s.name), []).append(s.id)
+            for key in name_keys(s.name or ""):
+                self.by_name.setdefault(key, []).append(s.id)
             for col, value in s.columns.items():
                 v = student_id_text(str(value))
                 if v and v != s.id and any(h in col.lower() for h in ID_COLUMN_HINTS):
@@ -132,8 +142,15 @@ class Roster:
         return Match(ids[0]) if len(ids) == 1 else Match(None)
 
     def match_person(self, person: str) -> Match:
-        ids = self.by_name.get(_norm_name(person), [])
-        return Match(ids[0], f"identified by the name {person!r} in the LMS folder") if len(ids) == 1 else Match(None)
+        """A roster student by the name an LMS folder shows ("First Last" or "Last, First");
+        a name that fits several students names none of them, and the note says so."""
+        ids = list(dict.fromkeys(i for key in name_keys(person) for i in self.by_name.get(key, [])))
+        if len(ids) == 1:
+            return Match(ids[0], f"identified by the name {person!r} in the LMS folder")
+        if ids:
+            return Match(None, f"the name {person!r} in the LMS folder matches {len(ids)} students on the roster: "
+                               + ", ".join(ids[:6]) + (", …" if len(ids) > 6 else ""))
+        return Match(None)
 
 
 @dataclass(frozen=True)
@@ -158,8 +175,7 @@ def _from_name(roster: Roster, name: LmsName) -> tuple[Match, str]:
             return Match(roster.ids[token]), "file name"
     if name.person:
         m = roster.match_person(name.person)
-        if m.student_id:
-            return m, f"{name.kind} participant name"
+        return m, f"{name.kind} participant name" if m.student_id else ""
     return Match(None), ""
 
 
@@ -186,6 +202,8 @@ def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str]) -> Ident
         if from_name.note:
             notes.append(from_name.note)
         return Identity(from_name.student_id, how_name, tuple(notes), len(ids_in_file) > 1)
+    if from_name.note:  # e.g. a folder's name that fits several students
+        notes.append(from_name.note)
     return Identity(None, "", tuple(notes) or ("neither a student_id column nor the file name names a student on the roster",))
 
 

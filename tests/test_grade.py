@@ -259,3 +259,20 @@ def test_extreme_values_are_just_wrong(runner, tmp_path, week):
     result = invoke(runner, "grade", tmp_path / "week", tmp_path / "subs", "--out", tmp_path / "out")
     assert result.exit_code == 0 and "Warning" not in result.stderr
     assert grades(tmp_path / "out")["00123"]["percent"] == "0"
+
+
+def test_moodle_folder_name_matches_a_last_first_roster_name_or_says_it_is_ambiguous():
+    from grader.identify import Roster, identify, lms_name
+
+    week = build_week([("1", "Nowak, Björn"), ("2", "Müller, Anna"), ("3", "Anna  MÜLLER"), ("4", "Zoë Nguyen")])
+    roster = Roster(week)
+
+    def who(folder: str):
+        return identify(roster, lms_name("answers.csv", f"{folder}_500_assignsubmission_file_"), ())
+
+    assert who("Björn Nowak").student_id == "1" and who("bjorn  nowak").student_id == "1"
+    assert who("Nguyen, Zoë").student_id == "4"  # and the other way round
+    ambiguous = who("Anna Müller")
+    assert ambiguous.student_id is None
+    assert any("matches 2 students on the roster: 2, 3" in n for n in ambiguous.notes), ambiguous.notes
+    assert "names no student" not in " ".join(ambiguous.notes)
