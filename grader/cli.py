@@ -25,13 +25,13 @@ from generator.record import RecordError, Week, read_week, write_text_atomic
 
 from .exports import write_lms_files
 from .feedback import write_feedback
-from .ingest import collect, missing_paths
+from .ingest import collect, missing_paths, plural
 from .judge import ConfigError, GradeConfig, read_config_text
 from .late import LateError, LatePolicy, parse_late_policy, parse_time
 from .overrides import OVERRIDES_FILE, Override, OverrideError, read_overrides
 from .parse import student_id_text
 from .pipeline import Gradebook, LateRules, grade as grade_files, with_overrides
-from .reports import (FEEDBACK_DIR, GRADES_FILE, SUMMARY_FILE, changes, holds_results, move_previous, print_summary,
+from .reports import (DETAILS_FILE, FEEDBACK_DIR, GRADES_FILE, SUMMARY_FILE, changes, class_rows_from_tables, holds_results, move_previous, print_summary,
                       read_table, write_reports)
 
 
@@ -165,16 +165,19 @@ def run_grade(week_dir: Path, submissions: Sequence[Path], outdir: Path, force: 
         when = f"deadline {rules.deadline.isoformat(sep=' ', timespec='minutes')}; " if rules.deadline else ""
         extra.append(f"late work: {when}{rules.policy.describe()}")
     if overrides_from is not None:
-        extra.append(f"overrides: {len(applied.applied)} change(s) applied from {overrides_from}")
+        extra.append(f"overrides: {plural(len(applied.applied), 'change')} applied from {overrides_from}")
         extra += [f"  not applied: {u.message}" for u in applied.unmatched]
     extra += list(exported.notes)
     extra += [f"{sid}: no file among the submissions given; earlier result kept" for sid in book.kept]
     if previous is not None:
         extra.append(f"earlier results {'copied' if wanted is not None else 'moved'} to {previous}")
-        extra.append(f"grades changed for {len(changed)} student(s)" + (":" if changed else ""))
+        extra.append(f"grades changed for {plural(len(changed), 'student')}" + (":" if changed else ""))
         extra += [f"  {c}" for c in changed]
-    for c in [record] + shown:
-        print_summary(book, outdir, c, extra, partial=wanted is not None)
+    partial = wanted is not None
+    whole = class_rows_from_tables(rows, read_table(outdir / DETAILS_FILE)) if partial else None
+    print_summary(book, outdir, record, extra, rows=whole)  # summary.txt: the whole (merged) class
+    for c in shown:  # on screen, a partial regrade's own students
+        print_summary(book, outdir, c, extra, partial=partial)
     write_text_atomic(outdir / SUMMARY_FILE, record.export_text())
     record.file.close()
     return GradeRun(book, outdir, previous, tuple(changed))

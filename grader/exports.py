@@ -16,6 +16,7 @@ from typing import Mapping, Sequence
 from generator.record import Week, write_text_atomic
 
 from .lms import canvas_csv, moodle_csv, moodle_feedback_zip, neutralize
+from .ingest import plural
 from .reports import CANVAS_FILE, FEEDBACK_DIR, MOODLE_FILE, MOODLE_ZIP, Table
 
 FEEDBACK_CHARS = 1000  # Moodle's feedback cell: one line, kept short
@@ -79,7 +80,7 @@ def write_lms_files(week: Week, grades: Table, outdir: Path, assignment: str,
                                      folders)
             (outdir / MOODLE_ZIP).write_bytes(fz.data)
             written.append(outdir / MOODLE_ZIP)
-            notes.append(f"{MOODLE_ZIP}: feedback of {len(fz.folders)} student(s) in their Moodle participant folders")
+            notes.append(f"{MOODLE_ZIP}: feedback of {plural(len(fz.folders), 'student')} in their Moodle participant folders")
             if fz.skipped:
                 notes.append(f"not in {MOODLE_ZIP} (no Moodle folder seen; upload from {outdir / FEEDBACK_DIR}/ one by one): "
                              + ", ".join(sid for sid, _ in fz.skipped))

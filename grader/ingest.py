@@ -49,6 +49,11 @@ CONTAINER_SUFFIXES = (".xlsx", ".xlsm", ".docx", ".odt", ".ods")  # zips that ar
 SHOWN_FILES = 3  # files named in one grades.csv cell or message; then "and N more"
 
 
+def plural(n: int, word: str, many: str = "") -> str:
+    """``1 student``, ``2 students`` (``many``: the plural when it is not ``word`` + s)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
 def listing(items: Sequence[str], shown: int = SHOWN_FILES, sep: str = ", ") -> str:
     """``a, b, c and 7 more``: a list of files that stays short however many there are."""
     items = list(items)

@@ -30,7 +30,7 @@ from generator.record import Student, Week, asked_names
 
 from .diagnose import Diagnosis, diagnose
 from .identify import Identity, LmsName, Roster, identify, latest_first, lms_name, same_id
-from .ingest import SUBMISSION_SUFFIXES, WORKBOOK_SUFFIXES, SubmittedFile, Unreadable, listing
+from .ingest import SUBMISSION_SUFFIXES, WORKBOOK_SUFFIXES, SubmittedFile, Unreadable, listing, plural
 from .judge import GradeConfig, EntryResult, collect_entries, judge_student, total
 from .late import Candidate, LatePolicy, Lateness, Penalty, choose_submission, late_penalty, lateness
 from .overrides import Override, OverrideResult, apply_overrides
@@ -304,7 +304,7 @@ def grade_student(week: Week, student: Student, candidates: Sequence[tuple[ReadF
         messages.insert(0, "no answers found in the file")
     unread = [c for cs in cells.values() for c in cs if c.value is None]
     if unread:
-        messages.insert(0, f"{len(unread)} value(s) are not numbers (line {unread[0].line}: {unread[0].text[:40]!r})")
+        messages.insert(0, f"{plural(len(unread), 'value')} {'is not a number' if len(unread) == 1 else 'are not numbers'} (line {unread[0].line}: {unread[0].text[:40]!r})")
     diagnoses: list[Diagnosis] = []
     for k, sp in enumerate(student.problems, start=1):
         diagnoses += diagnose(sp.problem, k, entries, sp.answers, sp.tolerances)

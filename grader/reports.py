@@ -24,7 +24,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from generator.formats import fmt_number
 from generator.record import write_text_atomic
 
-from .ingest import listing
+from .ingest import listing, plural
 from .judge import CORRECT
 from .late import late_cell
 from .lms import neutralize
@@ -189,15 +189,46 @@ def group_reasons(files: Sequence[tuple[str, str, str]]) -> list[tuple[str, int]
     return [(example[k], n) for k, n in counts.most_common()]
 
 
-def summary_facts(book: Gradebook, top: int = 5) -> dict[str, Any]:
-    results = book.results
+@dataclass(frozen=True)
+class ClassRow:
+    """One student as the summary counts them: from a result, or from rows written earlier."""
+
+    status: str
+    percent: float
+    flags: str  # ";"-joined
+    missed: frozenset[str]  # quantities with an entry that is not correct
+    student_id: str = ""
+
+
+def class_rows(book: Gradebook) -> list[ClassRow]:
+    return [ClassRow(r.status, r.percent, ";".join(r.flags), frozenset(e.quantity for e in r.entries if e.verdict != CORRECT),
+                     r.student.id) for r in book.results]
+
+
+def class_rows_from_tables(grades: Table, details: Table) -> list[ClassRow]:
+    """The whole class from grades.csv and details.csv as written (a partial regrade merged in)."""
+    missed: dict[str, set[str]] = {}
+    for d in details:
+        if d.get("verdict") != CORRECT:
+            missed.setdefault(d.get("student_id", ""), set()).add(d.get("quantity", ""))
+    rows = []
+    for g in grades:
+        try:
+            percent = float(g.get("percent") or 0)
+        except ValueError:
+            percent = 0.0
+        sid = g.get("student_id", "")
+        rows.append(ClassRow(g.get("status", ""), percent, g.get("flags", ""), frozenset(missed.get(sid, ())), sid))
+    return rows
+
+
+def summary_facts(book: Gradebook, top: int = 5, rows: Sequence[ClassRow] | None = None) -> dict[str, Any]:
+    """What the summary says about ``rows`` (default: the students in ``book``)."""
+    results = class_rows(book) if rows is None else list(rows)
     graded = [r for r in results if r.status == "graded"]
     percents = [r.percent for r in results]
     bins = Counter(min(int(p // 10), 9) for p in percents)
-    missed: Counter[str] = Counter()
-    for r in graded:
-        for q in {e.quantity for e in r.entries if e.verdict != CORRECT}:
-            missed[q] += 1
+    missed: Counter[str] = Counter(q for r in graded for q in r.missed)
     # a student's unreadable file first (it decides a grade), then files no one owns
     not_understood = sorted(((f.source, f.outcome, f.reason) for f in book.not_understood),
                             key=lambda f: f[1] == "not understood")
@@ -210,20 +241,23 @@ def summary_facts(book: Gradebook, top: int = 5) -> dict[str, Any]:
         "missed": [(q, n, n / len(graded)) for q, n in missed.most_common(top)] if graded else [],
         "not_understood": not_understood,
         "reasons": group_reasons(not_understood),
-        "flagged": [(r.student.id, ";".join(r.flags)) for r in results if r.flags],
+        "flagged": [(r.student_id, r.flags) for r in results if r.flags],
     }
 
 
-def print_summary(book: Gradebook, outdir: Path, console: Any, extra: Sequence[str] = (), partial: bool = False) -> None:
+def print_summary(book: Gradebook, outdir: Path, console: Any, extra: Sequence[str] = (), partial: bool = False,
+                  rows: Sequence[ClassRow] | None = None) -> None:
+    """The summary of ``rows`` (default: the students in ``book``); ``partial``: they are
+    only the students regraded by --only, and the summary says so."""
     from rich.markup import escape
     from rich.table import Table
 
-    f = summary_facts(book)
+    f = summary_facts(book, rows=rows)
     status = ", ".join(f"{n} {s}" for s, n in sorted(f["status"].items()))
-    who = "students regraded (--only)" if partial else "students"
-    console.print(f"[bold]{escape(book.week.title or 'Week')}[/bold]: {f['students']} {who} — {status}")
+    who = plural(f["students"], "student") + (" regraded (--only; summary.txt has the whole class)" if partial else "")
+    console.print(f"[bold]{escape(book.week.title or 'Week')}[/bold]: {who} — {status}")
     graded = "nobody graded" if f["mean_graded"] is None else f"{f['mean_graded']:.1f}% over those graded"
-    console.print(f"mean {f['mean']:.1f}% over all students; {graded}")
+    console.print(f"mean {f['mean']:.1f}% over {'the students regraded' if partial else 'all students'}; {graded}")
     width = max((n for _, n in f["distribution"]), default=0) or 1
     dist = Table(title="distribution (percent)", show_header=False, box=None)
     for label, n in f["distribution"]:

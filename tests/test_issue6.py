@@ -278,3 +278,16 @@ def test_only_student_without_a_file_keeps_the_earlier_result(runner, tmp_path, 
     assert grades(out)["s2"]["status"] == "graded" and grades(out)["00123"]["percent"] == "100"
     assert (out / "feedback" / f"{bob.file}.html").read_bytes() == bob_feedback
     assert "missing" not in r.output.split("grades changed")[1]
+
+
+def test_only_run_writes_the_whole_class_summary_and_says_what_it_prints(runner, tmp_path, week):
+    ada = week.students[0]
+    subs, out = first_grading(runner, tmp_path, week)
+    put(subs, "00123.csv", submission_csv(week, ada, exact_values(ada)))
+    r = grade(runner, tmp_path / "week", subs, out=out, extra=("--only", "00123"))
+    shown = " ".join(r.output.split())
+    assert "1 student regraded (--only; summary.txt has the whole class)" in shown
+    assert "over the students regraded" in shown and "1 students" not in shown
+    summary = " ".join((out / "summary.txt").read_text(encoding="utf-8").split())
+    assert "3 students — 2 graded, 1 missing" in summary and "over all students" in summary
+    assert "grades changed for 1 student:" in summary
