@@ -60,6 +60,14 @@ class Lateness:
     by: timedelta | None = None  # how late, when the time is known
     time: datetime | None = None  # when it was handed in, when known
     reason: str = ""  # why it counts as late ("" when on time)
+    early: bool = False  # marked late by Canvas although its known time is before the deadline
+
+    @property
+    def counted(self) -> str:
+        """How the days late were counted, for the penalty's sentence."""
+        if self.by is not None:
+            return f"{self.days} started day{'s' if self.days != 1 else ''}"
+        return "counted as 1 day" if self.early else "late by an unknown time: counted as 1 day"
 
     @property
     def days(self) -> int:
@@ -143,17 +151,23 @@ def lateness(name: str = "", time: datetime | None = None, deadline: datetime | 
     """Late if Canvas's name says so or the file's ``time`` is after ``deadline``.
 
     With a deadline and a time, ``by`` says how late (also for a Canvas ``_late`` file);
-    Canvas's mark counts even when the time looks on time (the zip's time is not always the
-    submission time).
+    Canvas's mark counts even when the time is before the deadline (the zip's time is not
+    always the submission time): then it counts as 1 day, and the reason says why.
     """
     by = None
-    if deadline is not None and time is not None:
-        diff = _aware(time) - _aware(deadline)
+    known = deadline is not None and time is not None
+    when = deadline.isoformat(sep=" ", timespec="minutes") if deadline is not None else ""
+    if known:
+        diff = _aware(time) - _aware(deadline)  # type: ignore[arg-type]
         by = diff if diff > timedelta(0) else None
+    after = f"handed in {_duration(by)} after the deadline {when}" if by is not None else ""
     if late_from_name(name):
-        return Lateness(True, by, time, "marked late by Canvas (_late in the file name)")
+        if known and by is None:
+            return Lateness(True, None, time, f"marked late by Canvas although its time "
+                            f"{time.isoformat(sep=' ', timespec='minutes')} is before the deadline {when}", early=True)  # type: ignore[union-attr]
+        return Lateness(True, by, time, "marked late by Canvas (_late in the file name)" + (f"; {after}" if after else ""))
     if by is not None:
-        return Lateness(True, by, time, f"handed in {_duration(by)} after the deadline {deadline.isoformat(sep=' ', timespec='minutes')}")
+        return Lateness(True, by, time, after)
     return Lateness(False, None, time)
 
 
@@ -184,7 +198,7 @@ def late_penalty(policy: LatePolicy, late: Lateness) -> Penalty:
     if not policy.per_day:
         return Penalty(1.0, 0.0, days, f"{how}; no late penalty")
     percent = min(policy.cap, policy.per_day * days)
-    counted = f"{days} started day{'s' if days != 1 else ''}" if late.by is not None else "late by an unknown time: counted as 1 day"
+    counted = late.counted
     capped = f" (capped at {_pct(policy.cap)}%)" if percent < policy.per_day * days else ""
     return Penalty(1.0 - percent / 100, percent, days, f"{how}; {counted} × {_pct(policy.per_day)}% = {_pct(percent)}% off{capped}")
 

@@ -160,3 +160,18 @@ def test_after_cutoff_never_replaces_on_time():
 def test_choose_needs_candidates():
     with pytest.raises(ValueError):
         choose_submission([])
+
+
+def test_canvas_late_file_with_a_deadline_uses_the_known_time():
+    from datetime import datetime
+
+    policy = LatePolicy(per_day=10)
+    deadline = datetime(2026, 12, 1, 23, 59)
+    early = lateness("doe_late_1_2_a.csv", datetime(2026, 12, 1, 12, 0), deadline)
+    assert early.late and early.days == 1
+    p = late_penalty(policy, early)
+    assert p.percent == 10 and "although its time 2026-12-01 12:00 is before the deadline 2026-12-01 23:59" in p.message
+    assert "unknown" not in p.message and "counted as 1 day" in p.message
+    after = late_penalty(policy, lateness("doe_late_1_2_a.csv", datetime(2026, 12, 4, 0, 30), deadline))
+    assert after.percent == 30 and "3 started days" in after.message and "unknown" not in after.message
+    assert "marked late by Canvas" in after.message and "after the deadline" in after.message
