@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 
 from . import __version__
-from .errors import UserError, fail
+from .errors import UserError, fail, read_text
 from .formats import to_csv, to_json, to_text
 from .problem import ProblemError, parse_problems
 from .solver import first_non_finite
@@ -51,12 +51,7 @@ class SolveFormat(str, Enum):
 
 def read_problem_file(path: Path):
     """Read and validate a problem file (one problem or a list); UserError on anything wrong."""
-    try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError(f"{path}: cannot read: {e}") from None
+    raw = read_text(path)
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as e:

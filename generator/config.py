@@ -12,6 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Callable
 
+from .errors import read_text
 from .sampler import HIDDEN_CHOICES, OUTPUT_CHOICES
 from .steps import FAMILIES
 
@@ -127,13 +128,7 @@ def parse_config(text: str, source: str = "config", base: Path | None = None) ->
 
 
 def read_config(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: cannot read: {e}") from None
-    return parse_config(text, str(path), path.parent)
+    return parse_config(read_text(path, ConfigError), str(path), path.parent)
 
 
 def merge(config: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]:
