@@ -81,5 +81,3 @@ ACTIVATIONS: dict[str, Activation] = {
                    hand_roundings=2),
     )
 }
-
-HIDDEN_ACTIVATIONS = tuple(n for n, a in ACTIVATIONS.items() if a.elementwise)

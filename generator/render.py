@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Collection, Iterable, Sequence
@@ -30,7 +29,7 @@ from .activations import ACTIVATIONS
 from .drawing import layout
 from .problem import Problem
 from .record import Student, StudentProblem, Week, asked_names, week_from_json, week_to_json
-from .steps import PlannedStep, plan, symbol_of
+from .steps import PlannedStep, plan
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PAPERS = ("a4", "letter")

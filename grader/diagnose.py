@@ -22,7 +22,7 @@ from generator.problem import Problem
 from generator.solver import activation_of
 from generator.steps import PlannedStep, plan
 
-from .judge import CORRECT, INCORRECT, EntryResult
+from .judge import INCORRECT, EntryResult
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,3 @@ def diagnose(problem: Problem, number: int, entries: Sequence[EntryResult], answ
         out.append(Diagnosis(number, step.name, says, kind, inputs))
     return out
 
-
-def all_correct(entries: Sequence[EntryResult]) -> bool:
-    return all(e.verdict == CORRECT for e in entries)

@@ -106,10 +106,6 @@ class SubmittedFile:
     load: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
 
     @property
-    def readable(self) -> bool:
-        return not self.error
-
-    @property
     def suffix(self) -> str:
         return suffix_of(self.name)
 

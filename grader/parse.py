@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import io
 import math
 import re
 import unicodedata
@@ -84,11 +83,6 @@ class ParsedFile:
     delimiter: str
     notes: tuple[str, ...]
     skipped: Mapping[str, int] = field(default_factory=dict)  # rows of quantities not wanted, by name
-
-    @property
-    def student_ids(self) -> tuple[str, ...]:
-        """The distinct non-empty ``student_id`` values, in order of appearance."""
-        return tuple(dict.fromkeys(r.student_id for r in self.rows if r.student_id))
 
 
 # ---- decoding ----
@@ -258,7 +252,7 @@ def parse_submission(data: bytes, wanted: Collection[str] | None = None) -> Pars
     """Read a submission's rows (only those of ``wanted`` quantities, when given; the others
     are counted in ``skipped``). ParseError when the file as a whole is not a submission."""
     layout = _layout(data)
-    lines, start, delim, header, columns = layout.lines, layout.start, layout.delimiter, layout.header, layout.columns
+    start, delim, header, columns = layout.start, layout.delimiter, layout.header, layout.columns
     encoding = layout.encoding
     skipped: dict[str, int] = {}
     width = len(header)

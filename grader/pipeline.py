@@ -148,10 +148,6 @@ def workbook_csv(data: bytes, source: str) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def parse_workbook(data: bytes, source: str) -> ParsedFile:
-    return replace(parse_submission(workbook_csv(data, source)), encoding="xlsx")
-
-
 def read_file(f: SubmittedFile) -> ReadFile:
     """Whose rows a file holds (its bytes are read, not kept); never raises."""
     name = lms_name(f.name, f.folder)

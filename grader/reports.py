@@ -28,7 +28,7 @@ from .ingest import listing, plural
 from .judge import CORRECT
 from .late import late_cell
 from .lms import neutralize
-from .pipeline import Gradebook, StudentResult
+from .pipeline import Gradebook
 
 Table = list[dict[str, str]]  # a CSV read back: one dict per row, by header name
 
@@ -294,6 +294,3 @@ def print_summary(book: Gradebook, outdir: Path, console: Any, extra: Sequence[s
     if lms:
         console.print(f"for the LMS: {', '.join(lms)}")
 
-
-def result_line(r: StudentResult) -> str:
-    return f"{r.student.id}: {_num(r.percent, 5)}% ({r.status})"

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from generator import parse_problem, solve
+from generator import solve
 from conftest import invoke
 from autograd_ref import reference
 

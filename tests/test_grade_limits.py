@@ -11,7 +11,6 @@ import io
 import os
 import unicodedata
 import zipfile
-from pathlib import Path
 
 import pytest
 from conftest import invoke
