@@ -13,42 +13,16 @@ import numpy as np
 import pytest
 
 from generator import ACTIVATIONS, solve
+from seed_printed import SEED_CE, SEED_MSE, as_floats
 from generator.sampler import SampleOptions, sample_solution
 from generator.solver import activation_of
 from generator.steps import STEPS
 from generator.tolerance import FLOOR, entry_tolerances, half_unit, round_sig, visible_update
 
-# Every number the worked example prints for the sigmoid/mse problem, as printed (its remark 2:
-# it carried rounded intermediates, so some last digits differ from exact arithmetic).
-SEED_PRINTED = {
-    "net1": [[-0.1], [0.1]],
-    "a1": [[0.47502081], [0.52497919]],
-    "X2": [[1], [0.47502081], [0.52497919]],
-    "net2": [[0.21498751], [-0.52997502]],
-    "a2": [[0.55354082], [0.37052271]],
-    "dL_da2": [[-0.44645918], [0.37052271]],
-    "delta2": [[-0.110334967], [0.086419099]],
-    "dL_dW2": [[-0.110335, -0.0524114, -0.0579236], [0.0864191, 0.0410509, 0.0453682]],
-    "W2_new": [[0.1610335, -0.24475886, 0.35579236], [-0.45864191, 0.54589491, -0.65453682]],
-    "dL_dX2": [[-0.05543884], [0.07511425], [-0.09478965]],
-    "dL_da1": [[0.07511425], [-0.09478965]],
-    "delta1": [[0.0187316942], [-0.023638267]],
-    "dL_dW1": [[0.0187317, 0.0187317, 0], [-0.0236383, -0.0236383, 0]],
-    "W1_new": [[0.09812683, -0.20187317, 0.3], [-0.39763617, 0.50236383, -0.6]],
-}
-
-# The softmax/cross-entropy part of the seed (remark 5), as printed.
-SEED_CE_PRINTED = {
-    "a2": [[0.67808], [0.32192]],
-    "delta2": [[-0.32192], [0.32192]],
-    "dL_dW2": [[-0.32192, -0.1529187, -0.1690013], [0.32192, 0.1529187, 0.1690013]],
-    "W2_new": [[0.182192, -0.23470813, 0.36690013], [-0.482192, 0.53470813, -0.66690013]],
-    "dL_dX2": [[-0.193152], [0.257536], [-0.32192]],
-    "dL_da1": [[0.257536], [-0.32192]],
-    "delta1": [[0.06422331], [-0.08027913]],
-    "dL_dW1": [[0.06422331, 0.06422331, 0], [-0.08027913, -0.08027913, 0]],
-    "W1_new": [[0.09357767, -0.20642233, 0.3], [-0.39197209, 0.50802791, -0.6]],
-}
+# Every number the worked example prints (its remark 2: it carried rounded intermediates, so
+# some last digits differ from exact arithmetic), sigmoid/mse and softmax/cross-entropy.
+SEED_PRINTED = as_floats(SEED_MSE)
+SEED_CE_PRINTED = as_floats(SEED_CE)
 
 
 def accepted(solution, tolerances, name, submitted) -> np.ndarray:
