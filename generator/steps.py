@@ -63,8 +63,25 @@ def _layer_sup(text: str, l: int) -> str:
 
 # ---- how each step is computed (act is the activation of the step's layer) ----
 
+_EPS = np.finfo(float).eps
+
+
+def _cancelled(value: Array, scale: Array, terms: int) -> Array:
+    """``value`` with the entries that are only rounding noise of a cancelling sum set to 0.
+
+    0.6 − 0.8·0.1 − 0.65·0.8 is 0 by hand but −2.9e-17 in floating point; a key must say 0
+    (and φ, ReLU, the tolerance then see 0). ``scale`` is the sum of the absolute terms.
+    """
+    noise = np.isfinite(scale) & (np.abs(value) <= 4 * terms * _EPS * scale)
+    return np.where(noise, 0.0, value)
+
+
+def _matmul(A: Array, B: Array) -> Array:
+    return _cancelled(A @ B, np.abs(A) @ np.abs(B), A.shape[1])
+
+
 def _net(act: Activation, W: Array, X: Array) -> Array:
-    return W @ X
+    return _matmul(W, X)
 
 
 def _a(act: Activation, net: Array) -> Array:
@@ -87,7 +104,7 @@ def _loss_ce(act: Activation, a: Array, y: Array, net: Array) -> Array:
 
 
 def _dL_da_out(act: Activation, a: Array, y: Array) -> Array:
-    return a - y
+    return _cancelled(a - y, np.abs(a) + np.abs(y), 2)
 
 
 def _dL_da_hidden(act: Activation, dL_dX: Array) -> Array:
@@ -99,7 +116,8 @@ def _delta(act: Activation, dL_da: Array, net: Array) -> Array:
 
 
 def _delta_softmax_ce(act: Activation, a: Array, y: Array) -> Array:
-    return float(np.sum(y)) * a - y
+    sa = float(np.sum(y)) * a
+    return _cancelled(sa - y, np.abs(sa) + np.abs(y), 2)
 
 
 def _dL_dW(act: Activation, delta: Array, X: Array) -> Array:
@@ -107,11 +125,12 @@ def _dL_dW(act: Activation, delta: Array, X: Array) -> Array:
 
 
 def _W_new(act: Activation, W: Array, c: Array, dL_dW: Array) -> Array:
-    return W - float(c[0, 0]) * dL_dW
+    step = float(c[0, 0]) * dL_dW
+    return _cancelled(W - step, np.abs(W) + np.abs(step), 2)
 
 
 def _dL_dX(act: Activation, W: Array, delta: Array) -> Array:
-    return W.T @ delta
+    return _matmul(W.T, delta)
 
 
 # ---- the table ----

@@ -248,3 +248,22 @@ def test_inactive_relu_delta_is_plain_zero():
     p = parse_problem({"x": [1], "y": [1], "layers": [{"W": [[-1, 0]], "activation": "relu"}, {"W": [[0.5, 0.5]], "activation": "sigmoid"}],
                        "loss": "mse", "learning_rate": 0.1})
     assert repr(float(solve(p)["delta1"][0, 0])) == "0.0"
+
+
+def test_a_sum_that_cancels_by_hand_is_exactly_zero():
+    # 0.6 − 0.1·0.8 − 0.65·0.8 is 0 by hand but −2.9e-17 in floating point: the key must print 0
+    p = parse_problem({"x": [-0.8, 0.8], "y": [0.2, 0.5],
+                       "layers": [{"W": [[0.4, -0.1, -0.3], [0.6, 0.1, -0.65]], "activation": "relu"},
+                                  {"W": [[0.3, 0.5, 0.5], [0.1, -0.2, 0.25]], "activation": "identity"}],
+                       "loss": "mse", "learning_rate": 0.5})
+    s = solve(p)
+    assert (p.layers[0].W @ np.array([[1.0], [-0.8], [0.8]]))[1, 0] != 0  # the float noise this test is about
+    assert repr(float(s["net1"][1, 0])) == "0.0" and s["a1"][1, 0] == 0.0
+    # the output: net2 = [0.3 + 0.5·0.24, 0.1 − 0.2·0.24] = [0.42, 0.052]; a2 − y = [0.22, −0.448]
+    assert s["dL_da2"][:, 0].tolist() == pytest.approx([0.22, -0.448], abs=1e-15)
+    # a W̃ entry that cancels exactly (0.5 − 0.5·1) is exactly 0, not ±1e-17
+    q = parse_problem({"x": [1], "y": [0], "layers": [{"W": [[0.1, 0.4]], "activation": "identity"}],
+                       "loss": "mse", "learning_rate": 0.8})
+    t = solve(q)  # net = 0.5, dL/dW = 0.5·[1, 1] = [0.5, 0.5], W̃ = [0.1 − 0.4, 0.4 − 0.4]
+    assert repr(float(t["W1_new"][0, 1])) == "0.0"
+    assert t["W1_new"][0, 0] == pytest.approx(-0.3, abs=1e-15)
