@@ -108,6 +108,7 @@ KEYS: dict[str, Callable[[Any, str], Any]] = {
     "xlsx": _bool,
 }
 PATH_KEYS = ("roster", "from")
+GRADE_TABLE = "grade"  # the grading policy, beside generate's keys in the same file
 
 
 def parse_config(text: str, source: str = "config", base: Path | None = None) -> dict[str, Any]:
@@ -118,6 +119,8 @@ def parse_config(text: str, source: str = "config", base: Path | None = None) ->
         raise ConfigError(f"{source}: not valid TOML: {e}") from None
     out: dict[str, Any] = {}
     for key, value in data.items():
+        if key == GRADE_TABLE and isinstance(value, dict):
+            continue  # one course file serves both commands: ``bpdrill grade`` reads (and checks) this table
         if key not in KEYS:
             raise ConfigError(f"{source}: unknown key {key!r} (known keys: {', '.join(KEYS)})")
         out[key] = KEYS[key](value, f"{source}: {key}")

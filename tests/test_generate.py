@@ -176,6 +176,18 @@ def test_config_is_applied_and_flags_override(tmp_path, runner):
     assert names == {"net1", "net2", "delta1", "delta2", "W1_new", "W2_new"}
 
 
+def test_one_course_file_serves_generate_and_grade(tmp_path, runner):
+    """generate skips the [grade] table (grade reads it), still refusing its own unknown keys."""
+    cfg = tmp_path / "course.toml"
+    cfg.write_text('layers = [2, 3, 2]\nseed = "s"\n[grade.points]\nnet = 3\n[grade.late]\nper_day = 10\n')
+    r = gen(runner, tmp_path / "w", "--config", cfg)
+    assert r.exit_code == 0, r.stderr
+    assert read_week(tmp_path / "w").students[0].problems[0].problem.sizes == (2, 3, 2)
+    cfg.write_text('grade = 3\n')  # not a table: not the grading policy
+    r = gen(runner, tmp_path / "w2", "--config", cfg)
+    assert r.exit_code == 2 and "unknown key 'grade'" in r.stderr
+
+
 BAD = [
     (["--roster", "{tmp}/missing.csv"], "missing.csv: no such file"),
     (["--roster", "{tmp}/noid.csv"], "noid.csv: no id column found"),
