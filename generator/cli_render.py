@@ -46,17 +46,24 @@ def render(
                                    "then run 'bpdrill combine DIR'."),
     paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    fresh: bool = typer.Option(False, "--fresh",
+                               help="Render every student again, also those whose PDFs are up to date."),
 ) -> None:
-    """Render every student's sheet and answer key (PDF + HTML) and the combined PDFs for printing."""
+    """Render every student's sheet and answer key (PDF + HTML) and the combined PDFs for printing.
+
+    A student whose PDFs were finished from the same record, templates and paper is skipped, so a
+    run that was interrupted, or a batch job that is retried, renders only what is missing."""
     try:
         k_of_n = parse_shard(shard)
     except ValueError as e:
         raise fail(str(e))
     week = load_week(folder)
-    render_week(folder, week, jobs=jobs, shard=k_of_n, paper=paper.value, progress=progress)
+    rendered = render_week(folder, week, jobs=jobs, shard=k_of_n, paper=paper.value, progress=progress, fresh=fresh)
     what = f" (shard {k_of_n[0]}/{k_of_n[1]}; then 'bpdrill combine {folder}')" if k_of_n else ""
     n = len(shard_of(week.students, k_of_n))
-    typer.echo(f"rendered the sheets and keys of {n} student{'' if n == 1 else 's'} into {folder}{what}", err=True)
+    kept = f"; {n - rendered} up to date, kept (--fresh renders them again)" if rendered < n else ""
+    typer.echo(f"rendered the sheets and keys of {rendered} student{'' if rendered == 1 else 's'} into "
+               f"{folder}{kept}{what}", err=True)
 
 
 @app.command()

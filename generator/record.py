@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterator, Mapping
+from typing import Any, BinaryIO, Iterator, Mapping
 
 import numpy as np
 
@@ -194,20 +195,28 @@ def _umask() -> int:
     return mask
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write a file whole or not at all (temporary file in the same folder, then rename).
+@contextmanager
+def atomic_output(path: Path) -> Iterator[BinaryIO]:
+    """A binary file that replaces ``path`` whole when the block ends, or not at all.
 
-    The file gets the usual permissions (0666 less the umask), not mkstemp's owner-only 0600."""
+    Written as a temporary file in the same folder, then renamed; it gets the usual permissions
+    (0666 less the umask), not mkstemp's owner-only 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            yield f
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a UTF-8 text file whole or not at all (:func:`atomic_output`)."""
+    with atomic_output(path) as f:
+        f.write(text.encode("utf-8"))
 
 
 def dumps_record(data: Any, indent: str = "") -> str:

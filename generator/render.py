@@ -28,7 +28,8 @@ from . import notation as nt
 from .activations import ACTIVATIONS
 from .drawing import layout
 from .problem import Problem
-from .record import Student, StudentProblem, Week, asked_names, week_from_json, week_to_json
+from .record import (Student, StudentProblem, Week, asked_names, atomic_output, week_from_json, week_to_json,
+                     write_text_atomic)
 from .steps import PlannedStep, plan
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -237,12 +238,14 @@ class _Pdf:
         self.css = CSS(string=stylesheet(), font_config=self.fonts, base_url=str(TEMPLATES))
 
     def write(self, html: str, target: Path) -> int:
-        """Render a page from :func:`_page` (CSS not inlined: it is parsed once, here)."""
+        """Render a page from :func:`_page` (CSS not inlined: it is parsed once, here) into ``target``,
+        whole or not at all."""
         from weasyprint import HTML
 
         doc = HTML(string=html, base_url=str(TEMPLATES)).render(
             font_config=self.fonts, stylesheets=[self.css], **PDF_OPTIONS)
-        doc.write_pdf(target, finisher=_plain_xref, **PDF_OPTIONS)
+        with atomic_output(Path(target)) as f:
+            doc.write_pdf(f, finisher=_plain_xref, **PDF_OPTIONS)
         return len(doc.pages)
 
 
@@ -261,16 +264,28 @@ def _plain_xref(document: Any, pdf: Any) -> None:
 _WORKER: dict[str, Any] = {}
 
 
-def _write_text(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
+def _render_student(pdf: _Pdf, folder: Path, week: Week, student: Student, paper: str, fresh: bool) -> bool:
+    """A student's sheet and key, PDF then HTML beside it; False if both were up to date.
 
-
-def _render_student(pdf: _Pdf, folder: Path, week: Week, student: Student, paper: str) -> tuple[str, int, int]:
-    pages = []
+    The HTML is written after its PDF, so an HTML file that equals the page made now means its
+    PDF was finished from that very page (same record, templates, CSS and paper): it is kept,
+    unless ``fresh``. A re-run after an interruption renders only what is missing or changed."""
+    rendered = False
     for kind, html in (("sheets", sheet_html(week, student, paper)), ("keys", key_html(week, student, paper))):
-        _write_text(folder / kind / f"{student.file}.html", self_contained(html))
-        pages.append(pdf.write(html, folder / kind / f"{student.file}.pdf"))
-    return student.file, pages[0], pages[1]
+        page, target = self_contained(html), folder / kind / f"{student.file}.pdf"
+        if not fresh and target.is_file() and _text_of(target.with_suffix(".html")) == page:
+            continue
+        pdf.write(html, target)
+        write_text_atomic(target.with_suffix(".html"), page)
+        rendered = True
+    return rendered
+
+
+def _text_of(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _init_worker(week_json: dict[str, Any]) -> None:
@@ -280,10 +295,10 @@ def _init_worker(week_json: dict[str, Any]) -> None:
         _WORKER["pdf"] = _Pdf()
 
 
-def _render_chunk(folder: str, ids: list[str], paper: str) -> list[tuple[str, int, int]]:
+def _render_chunk(folder: str, ids: list[str], paper: str, fresh: bool) -> list[bool]:
     week: Week = _WORKER["week"]
     by_id = {s.id: s for s in week.students}
-    return [_render_student(_WORKER["pdf"], Path(folder), week, by_id[i], paper) for i in ids]
+    return [_render_student(_WORKER["pdf"], Path(folder), week, by_id[i], paper, fresh) for i in ids]
 
 
 def shard_of(students: Sequence[Student], shard: tuple[int, int] | None) -> list[Student]:
@@ -308,11 +323,14 @@ def _progress(enabled: bool):
 
 
 def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tuple[int, int] | None = None,
-                paper: str = "a4", progress: bool = True, only: Collection[str] | None = None) -> None:
+                paper: str = "a4", progress: bool = True, only: Collection[str] | None = None,
+                fresh: bool = False) -> int:
     """Every student's sheet and key (PDF + HTML); then, unless sharded, the combined PDFs.
 
-    With several jobs, one pool of processes renders ``keys-compact.pdf`` and the students in
-    chunks, then assembles ``sheets.pdf`` and ``keys.pdf`` side by side.
+    A student whose PDFs are up to date is not rendered again unless ``fresh`` (see
+    :func:`_render_student`); returns how many students were rendered. With several jobs, one
+    pool of processes renders ``keys-compact.pdf`` and the students in chunks, then assembles
+    ``sheets.pdf`` and ``keys.pdf`` side by side.
     """
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}, got {paper!r}")
@@ -325,12 +343,13 @@ def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tup
         task = bar.add_task("render", total=len(students))
         if jobs == 1 or len(students) <= 1:
             pdf = _Pdf()
+            rendered = 0
             for s in students:
-                _render_student(pdf, folder, week, s, paper)
+                rendered += _render_student(pdf, folder, week, s, paper, fresh)
                 bar.advance(task)
             if shard is None:
                 combine(folder, week, paper, pdf)
-            return
+            return rendered
         ids = [s.id for s in students]
         # set up weasyprint once, here: forked workers inherit it (and its imports) instead of each repeating it
         _WORKER.update(week=week, pdf=_Pdf())
@@ -339,14 +358,17 @@ def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tup
                                      initargs=(week_to_json(week),)) as pool:
                 # keys-compact needs only the record: it goes first, off the end of the run
                 done = [pool.submit(_write_compact, str(folder), paper)] if shard is None else []
-                futures = [pool.submit(_render_chunk, str(folder), chunk, paper) for chunk in _chunks(ids, jobs)]
+                futures = [pool.submit(_render_chunk, str(folder), chunk, paper, fresh) for chunk in _chunks(ids, jobs)]
+                rendered = 0
                 for f in as_completed(futures):
                     bar.advance(task, len(f.result()))
+                    rendered += sum(f.result())
                 if shard is None:
                     parts = _parts(folder, week)
                     done += [pool.submit(_assemble, paths, folder / f"{kind}.pdf", True, combined_title(week, kind)) for kind, paths in parts.items()]
                 for f in done:
                     f.result()
+            return rendered
         finally:
             _WORKER.clear()
 

@@ -244,3 +244,36 @@ def test_combined_pdfs_are_print_files_with_language_and_title(week_dir):
         reader = PdfReader(week_dir / f"{kind}.pdf")
         assert reader.trailer["/Root"]["/Lang"] == "en"
         assert reader.metadata.title == f"{title} · Week 1"
+
+
+def test_render_again_renders_only_what_is_missing_or_changed(tmp_path, runner):
+    """A re-run (after an interruption, a retried batch job) keeps PDFs finished from the same page."""
+    from dataclasses import replace
+
+    week = small_week()
+    write_week(tmp_path, replace(week, students=week.students[:2]))
+    zoe, ann = read_week(tmp_path).students
+    assert render_week(tmp_path, read_week(tmp_path), jobs=1, progress=False) == 2
+
+    def stamps():
+        return {p.relative_to(tmp_path).as_posix(): p.stat().st_mtime_ns for p in tmp_path.glob("*/*.pdf")}
+
+    first = stamps()
+    assert len(first) == 4
+    r = invoke(runner, "render", tmp_path, "--jobs", "1", "--no-progress")
+    assert r.exit_code == 0 and "of 0 students" in r.output and "2 up to date" in r.output, r.output
+    assert stamps() == first and (tmp_path / "keys.pdf").is_file()
+    # an interrupted run: Ann's key never finished (its HTML is written after the PDF); Zoë's sheet is
+    # from another record (her HTML differs)
+    (tmp_path / "keys" / f"{ann.file}.pdf").unlink()
+    sheet = tmp_path / "sheets" / f"{zoe.file}.html"
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("Zoë Zed", "Zoë Old"), encoding="utf-8")
+    assert render_week(tmp_path, read_week(tmp_path), jobs=2, progress=False) == 2
+    now = stamps()
+    changed = {k for k in now if now[k] != first.get(k)}
+    assert changed == {f"keys/{ann.file}.pdf", f"sheets/{zoe.file}.pdf"}
+    assert "Zoë Zed" in sheet.read_text(encoding="utf-8")
+    assert not list(tmp_path.glob("*/.*.tmp"))
+    r = invoke(runner, "render", tmp_path, "--jobs", "1", "--no-progress", "--fresh")
+    assert r.exit_code == 0 and "of 2 students into" in r.output and "up to date" not in r.output, r.output
+    assert all(t != now[k] for k, t in stamps().items())
