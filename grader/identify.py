@@ -13,8 +13,8 @@ puts them — inside a Canvas name or a Moodle folder — never in a plain file 
 is no one's, even when some student's Canvas id is 99. A plain name names a student only by the
 roster's own id or the template's file name.
 
-Several files from one student: the latest counts — the highest resubmission number, then the
-latest modification time — and the others are listed.
+Several files from one student: the latest counts — the highest Canvas resubmission number
+(only a Canvas name has one), then the latest modification time — and the others are listed.
 """
 
 from __future__ import annotations
@@ -40,15 +40,20 @@ class LmsName:
 
     kind: str  # "canvas", "moodle" or "" (a plain file)
     original: str  # the name the student gave the file, LMS decoration removed
-    stem: str  # original without extension and without a resubmission suffix
-    resubmission: int  # N of a "-N" suffix, else 0
+    stem: str  # original without extension (and, in a Canvas name, without its "-N")
+    resubmission: int  # N of a Canvas name's "-N" suffix, else 0
     tokens: tuple[str, ...]  # id-like parts of the LMS decoration
     person: str  # the person's name as the LMS wrote it
     late: bool = False
 
 
-def _split_stem(original: str) -> tuple[str, int]:
-    stem = original.rsplit(".", 1)[0] if "." in original else original
+def _stem(original: str) -> str:
+    return original.rsplit(".", 1)[0] if "." in original else original
+
+
+def _split_resubmission(original: str) -> tuple[str, int]:
+    """Canvas's ``-N`` suffix (only ever called on the original part of a Canvas name)."""
+    stem = _stem(original)
     m = RESUBMISSION.match(stem)
     if m and m["stem"]:
         return m["stem"], int(m["n"])
@@ -56,16 +61,17 @@ def _split_stem(original: str) -> tuple[str, int]:
 
 
 def lms_name(name: str, folder: str = "") -> LmsName:
+    """What a name says. Only Canvas marks resubmissions (``-N``); Moodle keeps the student's
+    own file name, and in a plain name ``backprop-48.csv`` or a template ``s-001.csv`` the
+    digits are part of the name, not an attempt number."""
     m = MOODLE_FOLDER.match(folder)
     if m:
-        stem, n = _split_stem(name)
-        return LmsName("moodle", name, stem, n, (m["pid"],), m["name"])
+        return LmsName("moodle", name, _stem(name), 0, (m["pid"],), m["name"])
     m = CANVAS.match(name)
     if m:
-        stem, n = _split_stem(m["original"])
+        stem, n = _split_resubmission(m["original"])
         return LmsName("canvas", m["original"], stem, n, (m["user"], m["attachment"]), m["person"], bool(m["late"]))
-    stem, n = _split_stem(name)
-    return LmsName("", name, stem, n, (), "")
+    return LmsName("", name, _stem(name), 0, (), "")
 
 
 def same_id(a: str, b: str) -> bool:
