@@ -221,6 +221,34 @@ class Made:
     week: Week
     added: tuple[Student, ...] | None = None  # None: a new week
     had_pdfs: bool = False
+    replaced: tuple[str, ...] = ()  # --force: the file names of the replaced week's students
+
+
+def _students_of_week_in(out: Path) -> tuple[str, ...]:
+    """The file names of the students of the week already in ``out`` (being replaced), if any."""
+    if not (out / RECORD_FILE).is_file():
+        return ()
+    try:
+        return tuple(s.file for s in read_week(out).students)
+    except RecordError as e:
+        warn(f"{e}; the replaced week's sheets and keys, if any, are left in {out}")
+        return ()
+
+
+def clear_replaced(out: Path, made: Made, pdf: bool | None) -> None:
+    """The replaced week's sheets and keys must not pass for the new week's: remove those of
+    students no longer in it (with ``--no-pdf``, everyone's) and the combined PDFs. The files of a
+    student still in the week are rendered again if they changed, else kept (``render_week``)."""
+    if not made.replaced:
+        return
+    from .render import remove_rendered
+
+    now = {s.file for s in made.week.students}
+    gone = [f for f in made.replaced if pdf is False or f not in now]
+    n = remove_rendered(out, gone)
+    if n:
+        who = f"{n} student{'s' * (n != 1)}" + (" no longer in the week" if pdf is not False else "")
+        typer.echo(f"removed the replaced week's sheets and keys of {who}", err=True)
 
 
 def _has_pdfs(out: Path, student: Student) -> bool:
@@ -231,7 +259,9 @@ def render_made(out: Path, made: Made, pdf: bool | None, *, jobs: int | None = N
                 progress: bool = True) -> None:
     """Render what the run needs: a new week unless ``pdf`` is False; after ``--add-students``,
     when the week had PDFs (or ``pdf`` is True), the students without them (the new ones),
-    then the combined PDFs again. ``pdf=False`` (``--no-pdf``) renders nothing."""
+    then the combined PDFs again. ``pdf=False`` (``--no-pdf``) renders nothing. A replaced week's
+    PDFs go first (:func:`clear_replaced`)."""
+    clear_replaced(out, made, pdf)
     if pdf is False or (made.added is not None and pdf is None and not made.had_pdfs):
         return
     only = None
@@ -274,6 +304,7 @@ def _generate(
         if o.get("id_column") and not o.get("roster"):
             raise UserError("--id-column: needs --roster")
         _check_out(out, force)
+        replaced = _students_of_week_in(out)
         options = _options(o)
         students = read_roster(Path(o["roster"]), o.get("id_column")) if o.get("roster") else None
         with SlowProgress(len(students.entries) if students else 1) as progress:
@@ -286,7 +317,7 @@ def _generate(
                 progress=progress,
             )
         write_week_folder(out, week)
-        return Made(week)
+        return Made(week, replaced=replaced)
     except (ConfigError, RosterError, SamplerError, RecordError) as e:
         raise UserError(str(e)) from None
     except OSError as e:

@@ -35,6 +35,8 @@ from .steps import PlannedStep, plan
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PAPERS = ("a4", "letter")
 PAPER_POINTS = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}  # width, height in PDF points
+KINDS = ("sheets", "keys")  # DIR/<kind>/<file>.pdf and .html per student
+COMBINED_FILES = ("sheets.pdf", "keys.pdf", "keys-compact.pdf")
 COMBINED_TITLES = {"sheets": "Problem sheets", "keys": "Answer keys"}  # + " · <week's title>"
 PHASE_TITLES = {"forward": "Forward pass", "output": "Loss", "backward": "Back propagation"}
 LOSS_FORMULA = {"mse": "L(y, a^[L]) = ½‖y − a^[L]‖²", "cross_entropy": "L(y, a^[L]) = −Σ_k y_k log a_k^[L]"}
@@ -335,7 +337,7 @@ def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tup
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}, got {paper!r}")
     folder = Path(folder)
-    for kind in ("sheets", "keys"):
+    for kind in KINDS:
         (folder / kind).mkdir(parents=True, exist_ok=True)
     students = [s for s in shard_of(week.students, shard) if only is None or s.id in only]  # only: these ids
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -371,6 +373,21 @@ def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tup
             return rendered
         finally:
             _WORKER.clear()
+
+
+def remove_rendered(folder: Path, files: Iterable[str]) -> int:
+    """Delete the sheets and keys (PDF and HTML) of the students with these file names, and the
+    combined PDFs: a replaced week's, which must not pass for the new one's. Returns how many
+    students had files; nothing else in ``folder`` is touched."""
+    had = 0
+    for file in files:
+        paths = [folder / kind / f"{file}{ext}" for kind in KINDS for ext in (".pdf", ".html")]
+        had += any(p.is_file() for p in paths)
+        for p in paths:
+            p.unlink(missing_ok=True)
+    for name in COMBINED_FILES:
+        (folder / name).unlink(missing_ok=True)
+    return had
 
 
 def combined_title(week: Week, kind: str) -> str:

@@ -409,3 +409,41 @@ def test_slow_progress_shows_only_on_a_terminal_after_a_while(monkeypatch):
     with cli_week.SlowProgress(3, after=0) as progress:
         progress(), progress()
     assert progress.bar is not None and progress.bar.tasks[0].completed == 2 and progress.bar.finished is False
+
+
+def _fake_rendered(out: Path, files) -> None:
+    for kind in ("sheets", "keys"):
+        (out / kind).mkdir(exist_ok=True)
+        for f in files:
+            for ext in (".pdf", ".html"):
+                (out / kind / f"{f}{ext}").write_text("old week")
+    for name in ("sheets.pdf", "keys.pdf", "keys-compact.pdf"):
+        (out / name).write_text("old week")
+
+
+def test_force_removes_the_replaced_weeks_sheets_and_keys(tmp_path, runner):
+    """An old key must not pass for the new week's: --force --no-pdf removes the replaced week's
+    per-student and combined PDFs (the user's own files stay)."""
+    out = tmp_path / "w"
+    assert gen(runner, out, "--roster", roster(tmp_path / "r.csv", ["a", "b", "c"]), "--seed", "one").exit_code == 0
+    _fake_rendered(out, ["a", "b", "c"])
+    (out / "sheets" / "notes.txt").write_text("mine")
+    r = gen(runner, out, "--roster", roster(tmp_path / "r2.csv", ["a", "b"]), "--seed", "two", "--force")
+    assert r.exit_code == 0, r.stderr
+    assert "removed the replaced week's sheets and keys of 3 students" in r.stderr
+    assert sorted(p.name for p in out.rglob("*") if p.is_file() and p.parent.name in ("sheets", "keys", "w")) == [
+        "notes.txt", "week.json"]
+
+
+def test_replacing_a_week_keeps_the_pdfs_of_students_still_in_it_for_render_to_check(tmp_path):
+    """With rendering, a student still in the week keeps their files: render redoes them if they changed."""
+    from types import SimpleNamespace
+
+    from generator.cli_week import Made, clear_replaced
+
+    _fake_rendered(tmp_path, ["a", "b", "c"])
+    week = SimpleNamespace(students=[SimpleNamespace(file=f) for f in ("a", "b")])
+    clear_replaced(tmp_path, Made(week, replaced=("a", "b", "c")), pdf=None)
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert left == ["keys/a.html", "keys/a.pdf", "keys/b.html", "keys/b.pdf",
+                    "sheets/a.html", "sheets/a.pdf", "sheets/b.html", "sheets/b.pdf"]
