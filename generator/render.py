@@ -18,7 +18,7 @@ import re
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Collection, Iterable, Sequence
+from typing import Any, Callable, Collection, Iterable, Sequence
 
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -30,6 +30,7 @@ from .drawing import layout
 from .problem import Problem
 from .record import (Student, StudentProblem, Week, asked_names, atomic_output, week_from_json, week_to_json,
                      write_text_atomic)
+from .roster import surname_first
 from .steps import PlannedStep, plan
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -209,9 +210,21 @@ def section_of(student: Student) -> str:
     return ""
 
 
+@lru_cache(maxsize=1)
+def _collation_key() -> Callable[[str], tuple[int, ...]]:
+    """The Unicode Collation Algorithm's order (pyuca; DUCET, no locale): Ångström with the As,
+    Łukasz beside Lukas, whatever the code points say. Built once per process (~0.3 s)."""
+    from pyuca import Collator
+
+    return Collator().sort_key
+
+
 def print_order(students: Iterable[Student]) -> list[Student]:
-    """Sorted by section, then name, then id (the order of the combined PDFs)."""
-    return sorted(students, key=lambda s: (section_of(s).casefold(), s.name.casefold(), s.id))
+    """Sorted by section, then surname (when the roster has a surname column, else the name as
+    written), then id: the order of the combined PDFs, in the Unicode collation order."""
+    key = _collation_key()
+    return sorted(students, key=lambda s: (key(section_of(s)), section_of(s),
+                                           key(surname_first(s.columns) or s.name), s.name, s.id))
 
 
 def compact_html(week: Week, students: Sequence[Student], paper: str = "a4") -> str:

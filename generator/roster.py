@@ -133,6 +133,16 @@ def _find(headers: list[str], wanted: tuple[str, ...]) -> list[str]:
     return [by_norm[w] for w in wanted if w in by_norm]
 
 
+def surname_first(columns: Mapping[str, str]) -> str | None:
+    """"Surname First" from a roster's separate name columns (Moodle ``Surname``, Blackboard
+    ``Last Name``), to sort by; None when the roster has no surname column."""
+    headers = list(columns)
+    last, first = _find(headers, LAST_NAMES), _find(headers, FIRST_NAMES)
+    if not last:
+        return None
+    return " ".join(str(columns[c]).strip() for c in (last[0], *first[:1]))
+
+
 def choose_id_column(headers: list[str], rows: list[dict[str, str]], id_column: str | None, source: str) -> str:
     if id_column is not None:
         id_column = unicodedata.normalize("NFC", id_column)

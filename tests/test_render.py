@@ -141,6 +141,23 @@ def test_combined_pdfs_sorted_by_section_then_name_each_from_an_odd_page(week_di
         assert start == len(pages)
 
 
+def test_print_order_is_the_unicode_collation_and_by_surname_when_the_roster_has_one():
+    from dataclasses import replace
+
+    base = small_week().students[0]
+
+    def person(i, name, **columns):
+        return replace(base, id=f"id{i}", name=name, columns={"Section": "A", **columns})
+
+    names = ["Mirosław Zed", "Zoë Żółć", "Ångström Ann", "Łukasz Abc", "Ólafur Arnalds", "Lukas B", "Çağla Er", "oscar"]
+    order = print_order([person(i, n) for i, n in enumerate(names)])
+    assert [s.name for s in order] == ["Ångström Ann", "Çağla Er", "Lukas B", "Łukasz Abc", "Mirosław Zed",
+                                       "Ólafur Arnalds", "oscar", "Zoë Żółć"]
+    moodle = [person(i, f"{first} {last}", **{"First name": first, "Surname": last})
+              for i, (first, last) in enumerate([("Ann", "Zorn"), ("Zed", "Ámos"), ("Bo", "Berg")])]
+    assert [s.name for s in print_order(moodle)] == ["Zed Ámos", "Bo Berg", "Ann Zorn"]
+
+
 def test_compact_keys_list_every_student(week_dir):
     text = "\n".join(pdf_text(week_dir / "keys-compact.pdf"))
     for s in small_week().students:
