@@ -133,6 +133,16 @@ def _find(headers: list[str], wanted: tuple[str, ...]) -> list[str]:
     return [by_norm[w] for w in wanted if w in by_norm]
 
 
+def _other_id_columns(headers: list[str], rows: list[dict[str, str]], chosen: str) -> str:
+    """A hint naming the id-like columns (login, e-mail, …) that could serve instead: every value
+    present and unique."""
+    complete = [h for h in _find(headers, ID_PREFERENCE)
+                if h != chosen and len({r[h].strip() for r in rows if r[h].strip()}) == len(rows)]
+    if not complete:
+        return ""
+    return f"; fill it in, or choose another id column with --id-column (complete here: {', '.join(complete)})"
+
+
 def surname_first(columns: Mapping[str, str]) -> str | None:
     """"Surname First" from a roster's separate name columns (Moodle ``Surname``, Blackboard
     ``Last Name``), to sort by; None when the roster has no surname column."""
@@ -213,7 +223,8 @@ def parse_roster(text: str, source: str = "roster", id_column: str | None = None
         sid = row[id_col].strip()
         problem = id_problem(sid)
         if problem:
-            raise RosterError(f"{source}, line {line}: {problem} in column {id_col!r}")
+            raise RosterError(f"{source}, line {line}: {problem} in column {id_col!r}"
+                              + ("" if id_column else _other_id_columns(headers, [r for _, r in rows], id_col)))
         if sid in first_line:
             raise RosterError(f"{source}, line {line}: duplicate id {sid!r} (first on line {first_line[sid]})")
         first_line[sid] = line

@@ -75,6 +75,9 @@ def test_blank_lines_are_skipped_and_line_numbers_are_the_files():
 
 @pytest.mark.parametrize("text, message", [
     ("id,name\na,A\n ,B\n", r"r\.csv, line 3: empty id in column 'id'"),
+    ("ID number,First name,Surname,Email address\n17,Ann,Alpha,a@x.org\n,Bob,Beta,b@x.org\n",
+     r"r\.csv, line 3: empty id in column 'ID number'; fill it in, or choose another id column with --id-column "
+     r"\(complete here: Email address\)"),
     ("id,name\na\x07b,A\n", r"r\.csv, line 2: id 'a\\x07b' contains the control character U\+0007"),
     ("id,name\na\u200bb,A\n", r"line 2: .*U\+200B"),
     ("name,section\nAnn,A\n", r"r\.csv: no id column found .*the columns are name, section; choose one with --id-column"),
