@@ -164,7 +164,9 @@ class Identity:
     student_id: str | None
     how: str  # "student_id column", "file name", …
     notes: tuple[str, ...] = ()
-    conflict: bool = False
+    conflict: bool = False  # the column and the name disagree (or the column names no one on the roster)
+    column: str = ""  # the student_id column's one id, as written ("" if none or several)
+    name_says: str | None = None  # the roster student the file name (or LMS folder) names, if any
 
 
 def _from_name(roster: Roster, name: LmsName) -> tuple[Match, str]:
@@ -196,6 +198,7 @@ def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str]) -> Ident
         if from_column.student_id is None:
             notes.append(f"student_id {ids_in_file[0]!r} is not on the roster")
     from_name, how_name = _from_name(roster, name)
+    column = ids_in_file[0] if len(ids_in_file) == 1 else ""
     if from_column.student_id:
         if from_column.note:
             notes.append(from_column.note)
@@ -203,11 +206,13 @@ def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str]) -> Ident
         if conflict:
             notes.append(f"conflict: the student_id column says {from_column.student_id}, "
                          f"the {how_name} says {from_name.student_id}; the column counts")
-        return Identity(from_column.student_id, "student_id column", tuple(notes), conflict)
+        return Identity(from_column.student_id, "student_id column", tuple(notes), conflict, column, from_name.student_id)
     if from_name.student_id:
         if from_name.note:
             notes.append(from_name.note)
-        return Identity(from_name.student_id, how_name, tuple(notes), len(ids_in_file) > 1)
+        # a column that names no one on the roster (a typo, an id Excel turned into a number) disagrees too
+        conflict = len(ids_in_file) > 1 or bool(column and not same_id(column, from_name.student_id))
+        return Identity(from_name.student_id, how_name, tuple(notes), conflict, column, from_name.student_id)
     if from_name.note:  # e.g. a folder's name that fits several students
         notes.append(from_name.note)
     return Identity(None, "", tuple(notes) or ("neither a student_id column nor the file name names a student on the roster",))

@@ -88,6 +88,18 @@ class FileOutcome:
 
 
 @dataclass(frozen=True)
+class IdConflict:
+    """A file whose student_id column and name disagree: for the instructor's summary, since the
+    grade goes by the column and the student the name meant may show as missing."""
+
+    file: str  # the file (its source)
+    column: str  # the id in its student_id column, as written ("" when its rows name several)
+    name_says: str | None  # the roster student its name names (None: none)
+    graded_as: str  # whose file it was taken for
+    counted: bool  # it is the file graded for ``graded_as`` (else an older or unreadable one)
+
+
+@dataclass(frozen=True)
 class StudentResult:
     student: Student
     status: str  # graded | missing | unreadable
@@ -123,6 +135,7 @@ class Gradebook:
     config: GradeConfig = field(default_factory=GradeConfig)
     moodle_folders: Mapping[str, str] = field(default_factory=dict)  # student id → participant folder seen
     kept: tuple[str, ...] = ()  # --only students with no file among the submissions: earlier results kept
+    conflicts: tuple[IdConflict, ...] = ()  # every file of a graded student whose column and name disagree
 
     @property
     def not_understood(self) -> tuple[FileOutcome, ...]:
@@ -339,6 +352,7 @@ def grade(week: Week, files: Sequence[SubmittedFile], config: GradeConfig | None
     wanted = set(only) if only is not None else None
     results: list[StudentResult] = []
     outcomes: list[FileOutcome] = list(orphans)
+    conflicts: list[IdConflict] = []
     kept = tuple(s.id for s in week.students if s.id in set(keep_if_absent) and not owned.get(s.id))
     for student in week.students:
         if (wanted is not None and student.id not in wanted) or student.id in kept:
@@ -351,9 +365,11 @@ def grade(week: Week, files: Sequence[SubmittedFile], config: GradeConfig | None
             used = [FileOutcome(rf.source, student.id, "unreadable", "internal error") for rf, _ in owned.get(student.id, [])]
         results.append(result)
         outcomes += used
+        conflicts += [IdConflict(rf.source, who.column, who.name_says, student.id, rf.source in result.files[:1])
+                      for rf, who in owned.get(student.id, []) if who.conflict]
     if wanted is not None:  # files of students not regraded are neither used nor "not understood"
         outcomes = [o for o in outcomes if not o.student_id or o.student_id in wanted]
-    return Gradebook(week, tuple(results), tuple(outcomes), config, moodle_folders(owned), kept)
+    return Gradebook(week, tuple(results), tuple(outcomes), config, moodle_folders(owned), kept, tuple(conflicts))
 
 
 def with_results(book: Gradebook, results: Iterable[StudentResult]) -> Gradebook:

@@ -28,7 +28,8 @@ from .ingest import listing, plural
 from .judge import CORRECT
 from .late import late_cell
 from .lms import neutralize
-from .pipeline import Gradebook
+from .identify import same_id
+from .pipeline import Gradebook, IdConflict
 
 Table = list[dict[str, str]]  # a CSV read back: one dict per row, by header name
 
@@ -222,6 +223,56 @@ def class_rows_from_tables(grades: Table, details: Table) -> list[ClassRow]:
     return rows
 
 
+SHOWN_ATTENTION = 20  # id conflicts spelled out in the summary; the rest counted
+
+
+def _mangled(column: str, sid: str) -> str:
+    """How a spreadsheet may have turned ``sid`` into ``column`` ("" if it does not look so)."""
+    if same_id(column, sid):
+        return "Excel may have eaten a leading zero"
+    try:
+        return "Excel may have read the id as a number" if float(column) == float(sid) else ""
+    except ValueError:
+        return ""
+
+
+def conflict_line(c: IdConflict, status: Mapping[str, str]) -> str:
+    """One id conflict as the instructor needs it: the file, what its column and its name say,
+    whose grade it went to, and what to do (``status``: student id → graded/missing/…)."""
+    by_name = c.name_says == c.graded_as  # the column named no one on the roster (or several)
+    said = f"its student_id column says {c.column}" if c.column else "its rows name several students"
+    if by_name:
+        said += f" ({'; '.join(filter(None, ('not on the roster', _mangled(c.column, c.graded_as))))})" if c.column else ""
+        said += f", its name says {c.graded_as}"
+    elif c.name_says is not None:
+        why = _mangled(c.column, c.name_says)
+        said += f", its name says {c.name_says}" + (f" ({why})" if why else "")
+    how = "by its name" if by_name else "the column counts"
+    took = f"graded for {c.graded_as} ({how})" if c.counted else \
+        f"taken for {c.graded_as} ({how}) but not graded: another file of {c.graded_as} counts"
+    line = f"{c.file}: {said} — {took}"
+    if c.name_says is not None and not by_name:
+        other = c.name_says
+        line += f"; {other} " + ("has no submission" if status.get(other) == "missing" else "is graded from another file")
+        line += (f". If it belongs to {other}, write {other} in its student_id column (as text, so that leading zeros"
+                 f" stay) and grade again; if it belongs to {c.graded_as}, nothing to do")
+    else:
+        line += (f". If it does not belong to {c.graded_as}, write the right id in its student_id column and grade"
+                 " again; if it does, nothing to do")
+    return line + "."
+
+
+def attention_lines(book: Gradebook, rows: Sequence[ClassRow]) -> list[str]:
+    """What the instructor should check: every id conflict of this run's files, then students
+    flagged ``id-conflict`` in an earlier run (a partial regrade's summary of the whole class)."""
+    status = {r.student_id: r.status for r in rows}
+    lines = [conflict_line(c, status) for c in book.conflicts]
+    regraded = {r.student.id for r in book.results}
+    lines += [f"{r.student_id}: flagged id-conflict in an earlier run; its message in {GRADES_FILE} says more"
+              for r in rows if r.student_id not in regraded and "id-conflict" in r.flags.split(";")]
+    return lines
+
+
 def summary_facts(book: Gradebook, top: int = 5, rows: Sequence[ClassRow] | None = None) -> dict[str, Any]:
     """What the summary says about ``rows`` (default: the students in ``book``)."""
     results = class_rows(book) if rows is None else list(rows)
@@ -242,6 +293,7 @@ def summary_facts(book: Gradebook, top: int = 5, rows: Sequence[ClassRow] | None
         "not_understood": not_understood,
         "reasons": group_reasons(not_understood),
         "flagged": [(r.student_id, r.flags) for r in results if r.flags],
+        "attention": attention_lines(book, results),
     }
 
 
@@ -286,6 +338,14 @@ def print_summary(book: Gradebook, outdir: Path, console: Any, extra: Sequence[s
             if len(f["reasons"]) > SHOWN_NOT_UNDERSTOOD:
                 rest = sum(n for _, n in f["reasons"][SHOWN_NOT_UNDERSTOOD:])
                 console.print(f"  {rest:>6}  for {len(f['reasons']) - SHOWN_NOT_UNDERSTOOD} other reasons")
+    attention = f["attention"]
+    if attention:
+        console.print(f"[bold]needs attention: {plural(len(attention), 'id conflict')}[/bold] "
+                      f"(flag id-conflict in {GRADES_FILE})")
+        for line in attention[:SHOWN_ATTENTION]:
+            console.print(f"  {escape(line)}", overflow="fold")
+        if len(attention) > SHOWN_ATTENTION:
+            console.print(f"  … and {len(attention) - SHOWN_ATTENTION} more: the flag id-conflict in {GRADES_FILE}")
     for line in extra:
         console.print(escape(line))
     written = [outdir / GRADES_FILE, outdir / DETAILS_FILE] + ([f"{outdir / FEEDBACK_DIR}/"] if (outdir / FEEDBACK_DIR).is_dir() else [])

@@ -8,7 +8,8 @@ import os
 import time
 from pathlib import Path
 
-from test_grade import put, read_csv, run
+from conftest import invoke
+from test_grade import grades, put, run
 
 from generator.record import write_week
 from grader.demo import build_week, exact_values, no_update, submission_csv
@@ -57,3 +58,53 @@ def test_template_name_with_dash_digits_does_not_outrank_a_newer_file(runner, tm
     body = submission_csv(week, ada, exact_values(ada)).split("\n")
     put(tmp_path / "byname", "s-001.csv", "\n".join(ln.split(",", 1)[1] if ln else ln for ln in body))
     assert run(runner, tmp_path, tmp_path / "byname")["s-001"]["percent"] == "100"
+
+
+# ---- 2. id conflicts are named in the summary, with what to do ----
+
+def test_id_conflict_is_spelled_out_in_the_summary(runner, tmp_path):
+    write_week(tmp_path / "week", week := build_week([("9", "Nine"), ("09", "Oh-nine"), ("s2", "Bob")], seed="qa3"))
+    nine, oh_nine, bob = week.students
+    subs = tmp_path / "subs"
+    put(subs, "09.csv", submission_csv(week, oh_nine, exact_values(oh_nine), student_id="9"))  # Excel ate the zero
+    put(subs, "s2.csv", submission_csv(week, bob, exact_values(bob), student_id="X99"))  # a typo: no one's id
+    result = invoke(runner, "grade", tmp_path / "week", subs, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    g = grades(tmp_path / "out")
+    assert g["9"]["status"] == "graded" and "id-conflict" in g["9"]["flags"] and g["09"]["status"] == "missing"
+    summary = (tmp_path / "out" / "summary.txt").read_text()
+    printed = " ".join(result.output.split())
+    for text in (" ".join(summary.split()), printed):
+        assert "needs attention: 2 id conflicts" in text
+        assert (f"{subs / '09.csv'}: its student_id column says 9, its name says 09 (Excel may have eaten a leading "
+                "zero) — graded for 9 (the column counts); 09 has no submission. If it belongs to 09, write 09 in its "
+                "student_id column") in text
+        assert f"{subs / 's2.csv'}: its student_id column says X99 (not on the roster), its name says s2 — graded for s2 (by its name)" in text
+
+
+def test_an_older_conflicting_file_is_listed_too(runner, tmp_path):
+    # 9's own file counts; the older 09.csv (column 9) is never graded, and 09 shows as missing
+    write_week(tmp_path / "week", week := build_week([("9", "Nine"), ("09", "Oh-nine")], seed="qa3"))
+    nine, oh_nine = week.students
+    subs = tmp_path / "subs"
+    older(put(subs, "09.csv", submission_csv(week, oh_nine, exact_values(oh_nine), student_id="9")))
+    put(subs, "9.csv", submission_csv(week, nine, exact_values(nine)))
+    run(runner, tmp_path, subs)
+    summary = " ".join((tmp_path / "out" / "summary.txt").read_text().split())
+    assert "taken for 9 (the column counts) but not graded: another file of 9 counts; 09 has no submission" in summary
+
+
+def test_no_conflict_no_attention_section_and_partial_regrade_keeps_it(runner, tmp_path):
+    write_week(tmp_path / "week", week := build_week([("9", "Nine"), ("09", "Oh-nine"), ("s2", "Bob")], seed="qa3"))
+    nine, oh_nine, bob = week.students
+    subs = tmp_path / "subs"
+    put(subs, "s2.csv", submission_csv(week, bob, exact_values(bob)))
+    run(runner, tmp_path, subs)
+    assert "needs attention" not in (tmp_path / "out" / "summary.txt").read_text()
+    put(subs, "09.csv", submission_csv(week, oh_nine, exact_values(oh_nine), student_id="9"))
+    run(runner, tmp_path, subs)
+    # regrading only s2: the whole-class summary.txt still points at 9's conflict from the earlier run
+    result = invoke(runner, "grade", tmp_path / "week", subs, "--out", tmp_path / "out", "--only", "s2")
+    assert result.exit_code == 0, result.output
+    summary = " ".join((tmp_path / "out" / "summary.txt").read_text().split())
+    assert "9: flagged id-conflict in an earlier run; its message in grades.csv says more" in summary
