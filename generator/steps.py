@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -30,11 +30,13 @@ Fn = Callable[..., Array]
 
 @dataclass(frozen=True)
 class Mistake:
-    """A typical wrong way to compute a step: same arguments as the right one."""
+    """A typical wrong way to compute a step: the right one's arguments, plus ``uses`` (l → {argument:
+    quantity name}) for a quantity the wrong way takes instead (W̃ for W, say)."""
 
     key: str
     says: str  # what the student probably did, addressed to the student
     fn: Fn
+    uses: Callable[[int], dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,10 @@ STEPS: tuple[Step, ...] = (
         fn=_dL_dX,
         symbol="∂L/∂X^[l]", formula="(W^[l])ᵀ · δ^[l]",
         explain="with the weights before the update",
-        mistakes=(),
+        mistakes=(
+            Mistake("updated_weights", "the updated weights W̃ were used; ∂L/∂X takes the weights before the update",
+                    lambda act, W, delta, W_new: _matmul(W_new.T, delta), uses=lambda l: {"W_new": f"W{l}_new"}),
+        ),
     ),
 )
 
@@ -284,6 +289,11 @@ class PlannedStep:
     def compute(self, activation: str, values: dict[str, Array]) -> Array:
         """Apply the step's function to the named values (the solution or a student's own)."""
         return self.step.fn(ACTIVATIONS[activation], **{a: values[q] for a, q in self.args.items()})
+
+    def compute_mistake(self, mistake: Mistake, activation: str, values: Mapping[str, Array]) -> Array:
+        """What ``mistake`` gives from the named values (its ``uses`` too): the diagnosis's candidate."""
+        names = {**self.args, **(mistake.uses(self.layer) if mistake.uses else {})}
+        return mistake.fn(ACTIVATIONS[activation], **{a: values[q] for a, q in names.items()})
 
 
 @lru_cache(maxsize=64)

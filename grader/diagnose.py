@@ -17,7 +17,6 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from generator.activations import ACTIVATIONS
 from generator.problem import Problem
 from generator.solver import activation_of
 from generator.steps import PlannedStep, plan
@@ -71,8 +70,7 @@ def _explain(step: PlannedStep, problem: Problem, exact: Mapping[str, np.ndarray
                                "the error comes from earlier (error carried forward).", tuple(differing))
         for m in step.step.mistakes:
             for values in ((mixed, exact) if differing else (exact,)):
-                args = {a: values[q] for a, q in step.args.items()}
-                wrong = np.asarray(m.fn(ACTIVATIONS[act], **args))
+                wrong = np.asarray(step.compute_mistake(m, act, values))
                 if _matches(wrong, submitted, tol):
                     return m.key, f"It looks like {m.says}.", ()
     except (ValueError, TypeError, FloatingPointError, KeyError):

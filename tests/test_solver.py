@@ -206,7 +206,6 @@ def test_names_parse_back_and_have_symbols():
 
 
 def test_every_mistake_differs_from_the_right_answer(seed_mse, seed_ce):
-    from generator import ACTIVATIONS
     from generator.solver import activation_of
 
     seen = 0
@@ -214,9 +213,8 @@ def test_every_mistake_differs_from_the_right_answer(seed_mse, seed_ce):
         sol = solve(problem)
         values = {**problem.givens(), **sol.values}
         for step in sol.steps:
-            act = ACTIVATIONS[activation_of(problem, step.layer)]
             for m in step.step.mistakes:
-                wrong = np.asarray(m.fn(act, **{a: values[q] for a, q in step.args.items()}))
+                wrong = np.asarray(step.compute_mistake(m, activation_of(problem, step.layer), values))
                 right = sol[step.name]
                 assert wrong.shape != right.shape or not np.allclose(wrong, right), (step.name, m.key)
                 seen += 1

@@ -1,0 +1,34 @@
+"""The diagnosis of one wrong quantity: each step's typical mistakes (generator.steps), error carried forward."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from generator import solve
+from generator.tolerance import entry_tolerances
+from grader.diagnose import diagnose
+from grader.judge import CORRECT, INCORRECT, EntryResult
+
+
+def entries_of(values: dict[str, np.ndarray], answers: dict[str, np.ndarray], tol: dict[str, np.ndarray]):
+    out = []
+    for name, m in values.items():
+        for (i, j), v in np.ndenumerate(np.asarray(m)):
+            e, t = float(answers[name][i, j]), float(tol[name][i, j])
+            verdict = CORRECT if abs(v - e) <= t else INCORRECT
+            out.append(EntryResult(1, name, i + 1, j + 1, e, t, repr(float(v)), float(v), verdict,
+                                   float(verdict == CORRECT), 1.0))
+    return out
+
+
+def test_updated_weights_in_dL_dX_are_recognised(seed_mse):
+    """∂L/∂X^[2] = (W̃^[2])ᵀ·δ^[2] instead of (W^[2])ᵀ·δ^[2]: a classic slip the seed warns about."""
+    sol = solve(seed_mse)
+    answers = dict(sol.values)
+    tol = entry_tolerances(sol)
+    own = dict(answers)
+    own["dL_dX2"] = np.asarray(answers["W2_new"]).T @ np.asarray(answers["delta2"])
+    assert np.any(np.abs(own["dL_dX2"] - answers["dL_dX2"]) > tol["dL_dX2"])
+    found = diagnose(seed_mse, 1, entries_of(own, answers, tol), answers, tol)
+    assert [(d.quantity, d.kind) for d in found] == [("dL_dX2", "updated_weights")]
+    assert "before the update" in found[0].says
