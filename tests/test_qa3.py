@@ -108,3 +108,34 @@ def test_no_conflict_no_attention_section_and_partial_regrade_keeps_it(runner, t
     assert result.exit_code == 0, result.output
     summary = " ".join((tmp_path / "out" / "summary.txt").read_text().split())
     assert "9: flagged id-conflict in an earlier run; its message in grades.csv says more" in summary
+
+
+# ---- 3. a feedback PDF never separates a quantity from its comment ----
+
+def test_pdf_feedback_keeps_each_quantity_with_its_comment(tmp_path):
+    import re
+
+    import weasyprint
+    from pypdf import PdfReader
+
+    from grader import ingest
+    from grader.feedback import TEMPLATES, feedback_html
+    from grader.pipeline import grade as grade_files
+
+    week = build_week([("s1", "Ada")], seed="qa3-pdf")
+    ada = week.students[0]
+    wrong = lambda k: {n: v * 1.37 + 1e-9 for n, v in ada.problems[k].answers.items()}  # noqa: E731 — long, wrong values
+    put(tmp_path / "subs", "s1.csv", submission_csv(week, ada, wrong))
+    result = grade_files(week, ingest.collect([tmp_path / "subs"])).result("s1")
+    html = feedback_html(week, result, printed=True)
+    assert html.count('<tbody class="entry">') == len({e.quantity for e in result.entries})
+    # small pages: many page breaks, each of which could fall between a row and its comment
+    small = html.replace("</style>", "@page { size: A6; margin: 5mm }\n</style>", 1)
+    pdf = weasyprint.HTML(string=small, base_url=str(TEMPLATES)).write_pdf()
+    (tmp_path / "f.pdf").write_bytes(pdf)
+    pages = [p.extract_text() for p in PdfReader(tmp_path / "f.pdf").pages]
+    assert len(pages) > 3
+    for n, text in enumerate(pages, start=1):
+        comment = text.find("you submitted, in full")
+        row = re.search(r"\d+ of \d+ right", text)
+        assert comment < 0 or (row is not None and row.start() < comment), f"page {n} starts with a comment:\n{text}"
