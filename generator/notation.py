@@ -128,7 +128,25 @@ def num(v: Any, digits: int = 8) -> Markup:
 # (templates/fonts/BPDrillSerif.ttf, no kerning): columns of numbers are aligned with spaces.
 ADVANCE = {**dict.fromkeys("0123456789", 1303), ".": 651, "-": 692, "e": 1212, "+": 1716}
 SPACE = 651
+EM = 2048  # font units per em
 GAP = 3  # spaces between columns (about 1 em)
+
+# How wide a matrix may be, in em of the pages' 10 pt text.  The narrowest line a matrix sits on is
+# the key's (print.css: ``.eq`` indents wrapped lines 2.5 em and keeps 5 em on the right for the
+# CSV name) on A4, the narrower paper (210 mm; letter is 8.5 in = 216 mm), between the @page side
+# margins of 16 mm; the value after the last "= " keeps the "=" with it (about 1.2 em).
+TEXT_WIDTH_PT = 595.28 - 2 * 16 * 72 / 25.4  # A4's width less the side margins: 504.6 pt
+MEASURE_EM = TEXT_WIDTH_PT / 10 - 2.5 - 5 - 1.25
+FRAME_EM = 1.54  # a matrix's own margins, border, padding (.mat and .mat > .in in notation.css)
+# A wide matrix's type, down to 8.5 pt; wider ones are cut into column blocks at the largest of these
+# sizes.  7-column weight matrices need 7.3-8 pt: shrunk that far, some would stand whole in tiny
+# type beside others (the same step's ∂L/∂W and W̃) cut into blocks; blocks in readable type read better.
+SCALES = (1.0, 0.95, 0.9, 0.85)
+
+
+def _advance(text: str) -> int:
+    """A plain-text number row's width in font units (unknown characters count as a digit)."""
+    return sum(SPACE if ch == " " else ADVANCE.get(ch, 1303) for ch in text)
 
 
 def _aligned_rows(cells: list[list[str]]) -> list[str]:
@@ -137,7 +155,7 @@ def _aligned_rows(cells: list[list[str]]) -> list[str]:
     The space is about half a digit wide in the shipped font; every cell is padded to the
     column's right edge measured from the row's start, so rounding never accumulates.
     """
-    widths = [[sum(ADVANCE.get(ch, 1303) for ch in c) for c in row] for row in cells]
+    widths = [[_advance(c) for c in row] for row in cells]
     edges, right = [], -GAP * SPACE
     for col in zip(*widths):
         right += GAP * SPACE + max(col)
@@ -151,6 +169,35 @@ def _aligned_rows(cells: list[list[str]]) -> list[str]:
             pos += pad * SPACE + w
         rows.append("".join(text))
     return rows
+
+
+def column_blocks(n: int, parts: int) -> list[range]:
+    """Columns ``0..n-1`` in ``parts`` consecutive blocks of nearly equal size, wider ones first."""
+    size, extra = divmod(n, parts)
+    starts = [k * size + min(k, extra) for k in range(parts + 1)]
+    return [range(a, b) for a, b in zip(starts, starts[1:])]
+
+
+def fit(cells: list[list[str]]) -> tuple[float, list[tuple[range, list[str]]]]:
+    """How a matrix of number texts fits :data:`MEASURE_EM`: a font scale and its column blocks.
+
+    The whole matrix at the largest of :data:`SCALES` whose width fits (1.0 unless it is wide);
+    if it does not fit even at the smallest, the fewest column blocks, of nearly equal size,
+    that do, at the largest scale that fits the widest block (blocks are printed one above the
+    other).  Each block comes with its aligned rows (:func:`_aligned_rows`).
+    """
+    n = len(cells[0])
+    for parts in range(1, n + 1):
+        blocks = [(cols, _aligned_rows([[row[j] for j in cols] for row in cells])) for cols in column_blocks(n, parts)]
+        width = max(_advance(r) for _, rows in blocks for r in rows) / EM + FRAME_EM
+        scale = next((s for s in SCALES if width * s <= MEASURE_EM), None)
+        if scale is not None:
+            return scale, blocks
+    return SCALES[-1], blocks  # one column wider than the page: no number is that long
+
+
+def _columns_label(cols: range) -> str:
+    return f'<span class="cols">columns {cols.start + 1}–{cols.stop}</span>'
 
 
 def _bracketed(cells: list[list[str]], cls: str, label: str = "") -> str:
@@ -176,14 +223,24 @@ def matrix(m: Any, digits: int = 8, label: str = "") -> Markup:
 
     The numbers are one preformatted text, columns right-aligned with spaces, rows on lines:
     a box or two per matrix instead of one per entry keeps weasyprint fast.  A 1×1 value is
-    written as a plain number, as the seed writes the loss and c.
+    written as a plain number, as the seed writes the loss and c.  A matrix too wide for the
+    page (:func:`fit`) gets smaller type, down to 8.5 pt, and beyond that is printed as column
+    blocks one above the other, each headed "columns 1–7" (as numpy and R print wide matrices).
     """
     a = np.atleast_2d(np.asarray(m, dtype=float))
     if a.shape == (1, 1):
         return num(a[0, 0], digits)
-    rows = _aligned_rows([[number(v, digits) for v in row] for row in a])
+    scale, blocks = fit([[number(v, digits) for v in row] for row in a])
+    size = f' style="font-size:{scale:g}em"' if scale < 1 else ""
     aria = f' aria-label="{escape(label)}, {a.shape[0]}×{a.shape[1]}"' if label else ""
-    return Markup(f'<span class="mat num" role="group"{aria}><span class="in">{"<br>".join(rows)}</span></span>')
+
+    def mat(rows: list[str], attrs: str = "") -> str:
+        return f'<span class="mat num"{attrs}{size}><span class="in">{"<br>".join(rows)}</span></span>'
+
+    if len(blocks) == 1:
+        return Markup(mat(blocks[0][1], f' role="group"{aria}'))
+    return Markup(f'<span class="blocks" role="group"{aria}>'
+                  + "".join(_columns_label(cols) + mat(rows) for cols, rows in blocks) + "</span>")
 
 
 def cells(rows: Iterable[Iterable[str]], label: str = "") -> Markup:
@@ -193,15 +250,11 @@ def cells(rows: Iterable[Iterable[str]], label: str = "") -> Markup:
 
 # An answer box and the grid's spacing, in CSS px (the sheet's 10 pt text: 1 em ≈ 13.3 px).
 BOX_W, BOX_H, BOX_GAP, BRACKET = 82.0, 20.0, 3.0, 5.0
+# The most boxes in a row: a wide answer takes 99 % of the text width (print.css .answer.wide), 1 px = 0.75 pt.
+GRID_COLUMNS = int((0.99 * TEXT_WIDTH_PT / 0.75 - 2 * (BRACKET + BOX_GAP) + BOX_GAP) // (BOX_W + BOX_GAP))
 
 
-def grid(shape: tuple[int, ...], label: str = "") -> Markup:
-    """An empty answer grid shaped like a matrix: one box per entry, inside brackets.
-
-    Drawn as one small SVG of two paths (boxes, brackets; no text, so nothing to lay out), with a
-    title for screen readers and the tagged PDF.
-    """
-    rows, cols = (tuple(shape) + (1,))[:2]
+def _grid_svg(rows: int, cols: int, title: str) -> str:
     pad = BRACKET + BOX_GAP
     w = 2 * pad + cols * BOX_W + (cols - 1) * BOX_GAP
     h = 2 * BOX_GAP + rows * BOX_H + (rows - 1) * BOX_GAP
@@ -209,13 +262,30 @@ def grid(shape: tuple[int, ...], label: str = "") -> Markup:
                     for i in range(rows) for j in range(cols))
     b, e = BRACKET, w - 1
     brackets = f"M{b + 1} 1H1V{h - 1}H{b + 1}M{e - b} 1H{e}V{h - 1}H{e - b}"
-    title = f"Answer grid{' for ' + label if label else ''}: {rows} × {cols}"
-    return Markup(
+    return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="grid" role="img" width="{w:g}" height="{h:g}" '
         f'viewBox="0 0 {w:g} {h:g}"><title>{escape(title)}</title>'
         f'<path class="boxes" d="{boxes}" fill="none" stroke="#555" stroke-width="0.6"/>'
         f'<path d="{brackets}" fill="none" stroke="#000" stroke-width="1"/></svg>'
     )
+
+
+def grid(shape: tuple[int, ...], label: str = "") -> Markup:
+    """An empty answer grid shaped like a matrix: one box per entry, inside brackets.
+
+    Drawn as one small SVG of two paths (boxes, brackets; no text, so nothing to lay out), with a
+    title for screen readers and the tagged PDF.  More than :data:`GRID_COLUMNS` columns do not
+    fit the page: the grid is then drawn as column blocks one above the other, each headed
+    "columns 1–7", as :func:`matrix` prints a wide matrix (the boxes keep their size: they are
+    written in by hand).
+    """
+    rows, cols = (tuple(shape) + (1,))[:2]
+    title = f"Answer grid{' for ' + label if label else ''}: {rows} × {cols}"
+    blocks = column_blocks(cols, -(-cols // GRID_COLUMNS))
+    if len(blocks) == 1:
+        return Markup(_grid_svg(rows, cols, title))
+    return Markup('<span class="blocks">' + "".join(
+        _columns_label(b) + _grid_svg(rows, len(b), f"{title}, columns {b.start + 1}–{b.stop}") for b in blocks) + "</span>")
 
 
 def notation_css() -> str:
