@@ -12,7 +12,7 @@ the chain) in two ways, with the exact inputs and with the student's own earlier
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -99,3 +99,18 @@ def diagnose(problem: Problem, number: int, entries: Sequence[EntryResult], answ
         out.append(Diagnosis(number, step.name, says, kind, inputs))
     return out
 
+
+
+CARRIED_NOTE = "error carried forward"
+
+
+def with_carried_credit(entries: Sequence[EntryResult], diagnoses: Sequence[Diagnosis],
+                        fraction: float) -> tuple[EntryResult, ...]:
+    """The incorrect entries of a quantity that follows from the student's own earlier values
+    (a "carried" diagnosis) earn ``fraction`` of their points (``[points] carried``)."""
+    carried = {(d.problem, d.quantity) for d in diagnoses if d.kind == "carried"}
+    if not fraction or not carried:
+        return tuple(entries)
+    note = f"{CARRIED_NOTE}: {fraction:.0%} credit"
+    return tuple(replace(e, credit=fraction, note=e.note or note)
+                 if e.verdict == INCORRECT and (e.problem, e.quantity) in carried else e for e in entries)

@@ -71,6 +71,7 @@ class GradeConfig:
     default_points: float = 1.0
     raw: Mapping[str, Any] = field(default_factory=dict)  # the whole file, as read
     late: Mapping[str, Any] | None = None  # the [late] table, read by ``late.parse_late_policy``
+    carried: float = 0.0  # credit (0–1) of an entry wrong only through the student's own earlier values
 
     def rule(self, quantity: str) -> Rule:
         return self.tolerance.get(quantity) or self.tolerance.get(parse_name(quantity)[0]) or Rule()
@@ -96,6 +97,12 @@ def _positive(value: Any, where: str, integer: bool = False) -> float:
         kind = "a whole number ≥ 1" if integer else "a number ≥ 0"
         raise ConfigError(f"{where}: expected {kind}, got {value!r}")
     return value
+
+
+def _fraction(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ConfigError(f"{where}: expected a fraction of the points from 0 to 1, got {value!r}")
+    return float(value)
 
 
 def config_tables(data: Mapping[str, Any], where: str = "config") -> dict[str, Mapping[str, Any]]:
@@ -150,15 +157,18 @@ def parse_config(data: Mapping[str, Any], where: str = "config") -> GradeConfig:
     pts = section.get("points", {})
     default = 1.0
     points: dict[str, float] = {}
+    carried = 0.0
     for key, value in pts.items():
         if key == "default":
             default = float(_positive(value, f"{where}: points.default"))
+        elif key == "carried":
+            carried = _fraction(value, f"{where}: points.carried")
         elif _known(key):
             points[key] = float(_positive(value, f"{where}: points.{key}"))
         else:
             raise ConfigError(f"{where}: points.{key}: not a quantity name or family")
     return GradeConfig(MappingProxyType(rules), MappingProxyType(points), default, MappingProxyType(dict(data)),
-                       section.get("late"))
+                       section.get("late"), carried)
 
 
 def read_config_text(text: str, where: str) -> GradeConfig:

@@ -236,6 +236,40 @@ def test_wrong_input_carried_forward_is_explained(runner, tmp_path, week):
     assert "sign is reversed" in html and "error carried forward" in html
 
 
+def test_carried_errors_earn_the_configured_credit(runner, tmp_path, week):
+    """[points] carried = 0.5: a sign slip in ∂L/∂a^[2], carried through every later step, costs the
+    slip's points and half of each later quantity's, instead of everything after it."""
+    from generator.solver import activation_of
+    from generator.steps import plan
+
+    ada = week.students[0]
+    p = ada.problems[0].problem
+
+    def values(k):
+        own = {**p.givens(), **ada.problems[0].answers}
+        own["dL_da2"] = -np.asarray(own["dL_da2"])  # the slip, then every later step done right from it
+        steps = [s.name for s in plan(p.depth, p.loss)]
+        for step in plan(p.depth, p.loss)[steps.index("dL_da2") + 1:]:
+            own[step.name] = step.compute(activation_of(p, step.layer), own)
+        return own
+
+    put(tmp_path / "subs", "00123.csv", submission_csv(week, ada, values))
+    plain = run(runner, tmp_path, tmp_path / "subs")["00123"]
+    cfg = put(tmp_path, "grade.toml", "[points]\ncarried = 0.5\n")
+    half = run(runner, tmp_path, tmp_path / "subs", extra=("--config", cfg))["00123"]
+    details = [r for r in read_csv(tmp_path / "out" / "details.csv") if r["student_id"] == "00123"]
+    wrong = {r["quantity"] for r in details if r["verdict"] == "incorrect"}
+    carried = {r["quantity"] for r in details if r["verdict"] == "incorrect" and float(r["credit"]) == 0.5}
+    assert "dL_da2" in wrong and carried == wrong - {"dL_da2"} and len(carried) >= 5
+    lost = float(half["max_points"]) - float(half["points"])
+    assert lost == pytest.approx((float(plain["max_points"]) - float(plain["points"]) + 1) / 2)
+    html = (tmp_path / "out" / "feedback" / f"{ada.file}.html").read_text(encoding="utf-8")
+    assert "error carried forward: 50% credit" in html
+    bad = put(tmp_path, "bad.toml", "[points]\ncarried = 2\n")
+    r = invoke(runner, "grade", tmp_path / "week", tmp_path / "subs", "--out", tmp_path / "o2", "--config", bad)
+    assert r.exit_code == 2 and "points.carried" in r.stderr
+
+
 def test_generated_week_key_scores_full_marks(runner, tmp_path):
     """The generator's own week and key (`bpdrill key --format csv`): a complete, correct submission."""
     roster = put(tmp_path, "roster.csv", "SIS User ID,Name\n00123,Ada\n00124,Alan\nx-9,Grace\n")
