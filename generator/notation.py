@@ -142,6 +142,9 @@ FRAME_EM = 1.54  # a matrix's own margins, border, padding (.mat and .mat > .in 
 # sizes.  7-column weight matrices need 7.3-8 pt: shrunk that far, some would stand whole in tiny
 # type beside others (the same step's ∂L/∂W and W̃) cut into blocks; blocks in readable type read better.
 SCALES = (1.0, 0.95, 0.9, 0.85)
+# The most rows of numbers in one block: 40 lines of 12.5 pt (500 pt) fit a page of text (letter's is
+# 696 pt high) with a step's other lines; a taller matrix is cut into row blocks too.
+MAX_ROWS = 40
 
 
 def _advance(text: str) -> int:
@@ -171,8 +174,8 @@ def _aligned_rows(cells: list[list[str]]) -> list[str]:
     return rows
 
 
-def column_blocks(n: int, parts: int) -> list[range]:
-    """Columns ``0..n-1`` in ``parts`` consecutive blocks of nearly equal size, wider ones first."""
+def cut(n: int, parts: int) -> list[range]:
+    """Columns (or rows) ``0..n-1`` in ``parts`` consecutive blocks of nearly equal size, bigger ones first."""
     size, extra = divmod(n, parts)
     starts = [k * size + min(k, extra) for k in range(parts + 1)]
     return [range(a, b) for a, b in zip(starts, starts[1:])]
@@ -188,7 +191,7 @@ def fit(cells: list[list[str]]) -> tuple[float, list[tuple[range, list[str]]]]:
     """
     n = len(cells[0])
     for parts in range(1, n + 1):
-        blocks = [(cols, _aligned_rows([[row[j] for j in cols] for row in cells])) for cols in column_blocks(n, parts)]
+        blocks = [(cols, _aligned_rows([[row[j] for j in cols] for row in cells])) for cols in cut(n, parts)]
         width = max(_advance(r) for _, rows in blocks for r in rows) / EM + FRAME_EM
         scale = next((s for s in SCALES if width * s <= MEASURE_EM), None)
         if scale is not None:
@@ -196,8 +199,23 @@ def fit(cells: list[list[str]]) -> tuple[float, list[tuple[range, list[str]]]]:
     return SCALES[-1], blocks  # one column wider than the page: no number is that long
 
 
-def _columns_label(cols: range) -> str:
-    return f'<span class="cols">columns {cols.start + 1}–{cols.stop}</span>'
+def _where(rows: range, cols: range, n_rows: int, n_cols: int) -> str:
+    """A block's heading: the rows and columns it holds of an ``n_rows`` × ``n_cols`` matrix."""
+    return ", ".join([f"rows {rows.start + 1}–{rows.stop}"] * (len(rows) < n_rows)
+                     + [f"columns {cols.start + 1}–{cols.stop}"] * (len(cols) < n_cols))
+
+
+def _stack(pieces: list[tuple[str, str]], lines: int, attrs: str = "") -> str:
+    """Blocks of a matrix or grid, (heading, HTML) each, each under its heading, side by side
+    where the line has room (the row blocks of a long vector), else one above the other.
+
+    ``lines``, the stack's height in lines of numbers if one above the other, says whether a
+    page could hold it (:data:`MAX_ROWS`): then it is an inline-block that stays with the "="
+    before it; a taller one is a block (class ``tall``), so pages may break between its blocks.
+    """
+    tall = " tall" if lines > MAX_ROWS else ""
+    return (f'<span class="blocks{tall}"{attrs}>'
+            + "".join(f'<span class="piece"><span class="cols">{h}</span>{html}</span>' for h, html in pieces) + "</span>")
 
 
 def _bracketed(cells: list[list[str]], cls: str, label: str = "") -> str:
@@ -225,7 +243,8 @@ def matrix(m: Any, digits: int = 8, label: str = "") -> Markup:
     a box or two per matrix instead of one per entry keeps weasyprint fast.  A 1×1 value is
     written as a plain number, as the seed writes the loss and c.  A matrix too wide for the
     page (:func:`fit`) gets smaller type, down to 8.5 pt, and beyond that is printed as column
-    blocks one above the other, each headed "columns 1–7" (as numpy and R print wide matrices).
+    blocks one above the other, each headed "columns 1–7" (as numpy and R print wide matrices);
+    more than :data:`MAX_ROWS` rows are cut into row blocks too ("rows 1–31"), see :func:`_stack`.
     """
     a = np.atleast_2d(np.asarray(m, dtype=float))
     if a.shape == (1, 1):
@@ -237,19 +256,28 @@ def matrix(m: Any, digits: int = 8, label: str = "") -> Markup:
     def mat(rows: list[str], attrs: str = "") -> str:
         return f'<span class="mat num"{attrs}{size}><span class="in">{"<br>".join(rows)}</span></span>'
 
-    if len(blocks) == 1:
+    row_blocks = cut(a.shape[0], -(-a.shape[0] // MAX_ROWS))
+    if len(blocks) == 1 and len(row_blocks) == 1:
         return Markup(mat(blocks[0][1], f' role="group"{aria}'))
-    return Markup(f'<span class="blocks" role="group"{aria}>'
-                  + "".join(_columns_label(cols) + mat(rows) for cols, rows in blocks) + "</span>")
+    pieces = [(_where(r, cols, *a.shape), mat(rows[r.start:r.stop])) for cols, rows in blocks for r in row_blocks]
+    return Markup(_stack(pieces, (a.shape[0] + 1) * len(blocks), f' role="group"{aria}'))
 
 
 def cells(rows: Iterable[Iterable[str]], label: str = "") -> Markup:
-    """A bracketed matrix of arbitrary HTML cells (e.g. ``φ(-0.1)`` entries of the key)."""
-    return Markup(_bracketed([[str(c) for c in r] for r in rows], "expr", label))
+    """A bracketed matrix of arbitrary HTML cells (e.g. ``φ(-0.1)`` entries of the key).
+
+    More than :data:`MAX_ROWS` rows are cut into row blocks, as :func:`matrix` cuts its rows."""
+    table = [[str(c) for c in r] for r in rows]
+    n = len(table)
+    if n <= MAX_ROWS:
+        return Markup(_bracketed(table, "expr", label))
+    pieces = [(_where(r, range(1), n, 1), _bracketed(table[r.start:r.stop], "expr")) for r in cut(n, -(-n // MAX_ROWS))]
+    return Markup(_stack(pieces, n + len(pieces), f' aria-label="{escape(label)}"' if label else ""))
 
 
 # An answer box and the grid's spacing, in CSS px (the sheet's 10 pt text: 1 em ≈ 13.3 px).
 BOX_W, BOX_H, BOX_GAP, BRACKET = 82.0, 20.0, 3.0, 5.0
+GRID_ROWS = 28  # the most box rows in one block: 28 × 23 px = 483 pt, as tall as MAX_ROWS lines of numbers
 # The most boxes in a row: a wide answer takes 99 % of the text width (print.css .answer.wide), 1 px = 0.75 pt.
 GRID_COLUMNS = int((0.99 * TEXT_WIDTH_PT / 0.75 - 2 * (BRACKET + BOX_GAP) + BOX_GAP) // (BOX_W + BOX_GAP))
 
@@ -277,15 +305,17 @@ def grid(shape: tuple[int, ...], label: str = "") -> Markup:
     title for screen readers and the tagged PDF.  More than :data:`GRID_COLUMNS` columns do not
     fit the page: the grid is then drawn as column blocks one above the other, each headed
     "columns 1–7", as :func:`matrix` prints a wide matrix (the boxes keep their size: they are
-    written in by hand).
+    written in by hand); more than :data:`GRID_ROWS` rows are cut into row blocks too.
     """
     rows, cols = (tuple(shape) + (1,))[:2]
     title = f"Answer grid{' for ' + label if label else ''}: {rows} × {cols}"
-    blocks = column_blocks(cols, -(-cols // GRID_COLUMNS))
-    if len(blocks) == 1:
+    col_blocks, row_blocks = cut(cols, -(-cols // GRID_COLUMNS)), cut(rows, -(-rows // GRID_ROWS))
+    if len(col_blocks) == 1 and len(row_blocks) == 1:
         return Markup(_grid_svg(rows, cols, title))
-    return Markup('<span class="blocks">' + "".join(
-        _columns_label(b) + _grid_svg(rows, len(b), f"{title}, columns {b.start + 1}–{b.stop}") for b in blocks) + "</span>")
+    pieces = [(where, _grid_svg(len(r), len(c), f"{title}, {where}"))
+              for c in col_blocks for r in row_blocks for where in [_where(r, c, rows, cols)]]
+    # a row of boxes (23 px) is about 1.4 lines of numbers: GRID_ROWS rows are as tall as MAX_ROWS lines
+    return Markup(_stack(pieces, round((rows + 1) * len(col_blocks) * MAX_ROWS / GRID_ROWS)))
 
 
 def notation_css() -> str:

@@ -52,7 +52,7 @@ def outside(doc) -> list[str]:
         box = page._page_box
         right, bottom = box.content_box_x() + box.width, box.content_box_y() + box.height
         for b in box.children[0].descendants():  # the html element's boxes (not the running heads)
-            over = max(b.position_x + b.margin_width() - right, b.position_y + b.margin_height() - bottom)
+            over = max(b.border_box_x() + b.border_width() - right, b.border_box_y() + b.border_height() - bottom)
             if over > 0.5:
                 bad.append(f"page {number}: {type(b).__name__} {getattr(b, 'text', '')[:30]!r} {over:.0f}px out")
     return bad
@@ -116,7 +116,7 @@ def test_a_matrix_fits_in_the_fewest_column_blocks_with_every_number_in_order(ro
     width = lambda bs: max(nt._advance(r) for _, rs in bs for r in rs) / nt.EM + nt.FRAME_EM  # noqa: E731
     assert width(blocks) * scale <= nt.MEASURE_EM
     if len(blocks) > 1:  # one block fewer would not fit, even in the smallest type
-        fewer = [(c, nt._aligned_rows([[row[j] for j in c] for row in texts])) for c in nt.column_blocks(cols, len(blocks) - 1)]
+        fewer = [(c, nt._aligned_rows([[row[j] for j in c] for row in texts])) for c in nt.cut(cols, len(blocks) - 1)]
         assert width(fewer) * nt.SCALES[-1] > nt.MEASURE_EM
     html = str(nt.matrix(a))
     shown = re.sub(r"<[^>]+>|columns \d+–\d+", " ", html.replace("<br>", " ")).split()
@@ -131,3 +131,14 @@ def test_an_answer_grid_fits_the_sheets_width_in_blocks(rows, cols):
     assert max(widths) * 0.75 <= 0.99 * nt.TEXT_WIDTH_PT  # CSS px → pt
     boxes = sum(d.count("z") for d in re.findall(r'class="boxes" d="([^"]*)"', html))
     assert boxes == rows * cols
+
+
+def test_a_long_vector_is_cut_into_row_blocks_pages_may_break_between():
+    v = np.arange(1, 62, dtype=float).reshape(61, 1) / 7
+    html = str(nt.matrix(v, label="X2"))
+    assert 'class="blocks tall"' in html and "rows 1–31" in html and "rows 32–61" in html
+    assert all(len(m.split("<br>")) <= nt.MAX_ROWS for m in re.findall(r'<span class="in">(.*?)</span>', html))
+    phi = str(nt.cells([[f"φ({k})"] for k in range(61)]))
+    assert 'class="blocks tall"' in phi and phi.count('class="mat expr"') == 2
+    grid = str(nt.grid((61, 1), label="a1"))
+    assert 'class="blocks tall"' in grid and grid.count("<svg") == -(-61 // nt.GRID_ROWS)
