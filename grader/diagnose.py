@@ -109,6 +109,12 @@ def with_carried_credit(entries: Sequence[EntryResult], diagnoses: Sequence[Diag
     """The incorrect entries of a quantity that follows from the student's own earlier values
     (a "carried" diagnosis) earn ``fraction`` of their points (``[points] carried``)."""
     carried = {(d.problem, d.quantity) for d in diagnoses if d.kind == "carried"}
+    # zeros follow from zeros (δ = 0 ⇒ ∂L/∂W = 0 ⇒ ∂L/∂X = 0): a quantity handed in as all zeros
+    # earns nothing by carrying, or an empty sheet of 0s would collect credit down the chain
+    by_quantity: dict[tuple[int, str], list[EntryResult]] = {}
+    for e in entries:
+        by_quantity.setdefault((e.problem, e.quantity), []).append(e)
+    carried = {k for k in carried if any(e.value for e in by_quantity.get(k, ()))}
     if not fraction or not carried:
         return tuple(entries)
     note = f"{CARRIED_NOTE}: {fraction:.0%} credit"

@@ -32,3 +32,24 @@ def test_updated_weights_in_dL_dX_are_recognised(seed_mse):
     found = diagnose(seed_mse, 1, entries_of(own, answers, tol), answers, tol)
     assert [(d.quantity, d.kind) for d in found] == [("dL_dX2", "updated_weights")]
     assert "before the update" in found[0].says
+
+
+def test_carried_credit_is_not_earned_by_a_chain_of_zeros(seed_mse):
+    """An all-zero sheet: δ = 0 ⇒ ∂L/∂W = 0 ⇒ ∂L/∂X = 0 'follows' from the student's own zeros,
+    but must not collect error-carried-forward credit; a real carried error still does."""
+    from grader.diagnose import with_carried_credit
+
+    sol = solve(seed_mse)
+    answers = dict(sol.values)
+    tol = entry_tolerances(sol)
+    zeros = {n: np.zeros_like(np.asarray(v)) for n, v in answers.items()}
+    entries = entries_of(zeros, answers, tol)
+    found = diagnose(seed_mse, 1, entries, answers, tol)
+    assert any(d.kind == "carried" for d in found)  # the diagnosis may say so …
+    assert all(e.credit == 0 for e in with_carried_credit(entries, found, 0.5) if e.verdict == INCORRECT)  # … no credit
+    own = dict(answers)
+    own["dL_da2"] = -np.asarray(answers["dL_da2"])
+    own["delta2"] = np.asarray(answers["delta2"]) * -1  # the sign slip carried one step
+    entries = entries_of(own, answers, tol)
+    credited = with_carried_credit(entries, diagnose(seed_mse, 1, entries, answers, tol), 0.5)
+    assert {e.quantity for e in credited if e.credit == 0.5} == {"delta2"}
