@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -267,6 +268,57 @@ def choose_file(candidates: Sequence[tuple[ReadFile, Identity]], rules: LateRule
 
 # ---- stage: grade one student ----
 
+LINE_NOTE = re.compile(r"line (\d+): (.*)", re.S)
+NO_ENTRY = re.compile(r"(\S+) has no entry \((?:\d+,\d+|r,c)\) (\(it is [^)]*\)); row ignored")
+SHOWN_SPANS = 6  # line ranges named in a collapsed note
+
+
+def line_spans(lines: Sequence[int], shown: int = SHOWN_SPANS) -> str:
+    """``2–61``, ``3, 5–7, 12``: line numbers as ranges (the first few, then how many more)."""
+    spans: list[list[int]] = []
+    for n in sorted(set(lines)):
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return listing([f"{a}–{b}" if b > a else str(a) for a, b in spans], shown)
+
+
+def _note_kind(text: str) -> str:
+    """What a line's note says, without the entry it names (``net1 has no entry (3,1)``)."""
+    return NO_ENTRY.sub(r"\1 has no entry (r,c) \2; row ignored", text) if NO_ENTRY.fullmatch(text) else text
+
+
+def _rows_note(text: str, lines: Sequence[int]) -> str:
+    """One note for the rows of ``lines`` that each had the note ``text``."""
+    n, at = len(lines), f"lines {line_spans(lines)}"
+    entry = NO_ENTRY.fullmatch(text)
+    if entry:
+        return f"{n} rows name entries that {entry[1]} does not have {entry[2]}: {at}; rows ignored"
+    body, ignored = (text.removesuffix("; row ignored"), "; rows ignored") if text.endswith("; row ignored") else (text, "")
+    if body.startswith("no "):
+        return f"{n} rows have {body}: {at}{ignored}"
+    if body.startswith("row "):
+        return f"{n} rows {body.removeprefix('row ')}: {at}{ignored}"
+    return f"{n} rows: {body}: {at}{ignored}"
+
+
+def collapse_line_notes(notes: Iterable[str]) -> list[str]:
+    """Notes about single lines (``line N: …``), one line per kind: 60 rows without a problem
+    number make one note naming the lines, not 60. Other notes are kept as they are, in order."""
+    parsed = [(note, LINE_NOTE.fullmatch(note)) for note in notes]
+    kinds: dict[str, list[int]] = {}
+    for _, m in parsed:
+        if m:
+            kinds.setdefault(_note_kind(m[2]), []).append(int(m[1]))
+    out: list[str] = []
+    for note, m in parsed:
+        lines = kinds.pop(_note_kind(m[2]), None) if m else [0]
+        if lines is not None:
+            out.append(note if len(lines) == 1 else _rows_note(_note_kind(m[2]), lines))
+    return out
+
+
 def _missing(week: Week, student: Student, config: GradeConfig) -> StudentResult:
     entries = judge_student(week, student, {}, config)
     return StudentResult(student, MISSING, 0.0, total(entries)[1], entries, messages=("no submission",))
@@ -297,20 +349,23 @@ def grade_student(week: Week, student: Student, candidates: Sequence[tuple[ReadF
         messages.append(penalty.message)
     files = (rf.source,) + tuple(o.source for o, _ in others)
     parsed, error = (parse or Parser())(rf)
-    if parsed is None:
+    cells: dict = {}
+    if parsed is not None:
+        cells, notes = collect_entries(week, student, parsed.rows, parsed.skipped)
+        notes = collapse_line_notes(list(parsed.notes) + notes)
+        if not cells:  # nothing to grade: like a file that cannot be read, no grade (not a 0) goes to the LMS
+            error = "no answers found in the file" + "".join(f"; {n}" for n in notes)
+    if not cells:
         entries = judge_student(week, student, {}, config)
         outcomes.insert(0, FileOutcome(rf.source, student.id, "unreadable", error))
         return StudentResult(student, UNREADABLE, 0.0, total(entries)[1], entries, (), tuple(flags), files,
                              tuple([f"{rf.file.name}: {error}"] + messages), late), outcomes
-    cells, notes = collect_entries(week, student, parsed.rows, parsed.skipped)
-    messages += list(parsed.notes) + notes
+    messages += notes
     if any(not same_id(i, student.id) for i in rf.ids):
         flags.append("id-conflict")
     entries = judge_student(week, student, cells, config)
     if any(e.note.startswith("given") for e in entries):
         flags.append("duplicate-entries")
-    if not cells:
-        messages.insert(0, "no answers found in the file")
     unread = [c for cs in cells.values() for c in cs if c.value is None]
     if unread:
         messages.insert(0, f"{plural(len(unread), 'value')} {'is not a number' if len(unread) == 1 else 'are not numbers'} (line {unread[0].line}: {unread[0].text[:40]!r})")
