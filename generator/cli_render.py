@@ -12,7 +12,7 @@ from .cli import app
 from .errors import fail
 from .record import RecordError, Week, read_week
 from .render import combine as combine_week
-from .render import render_week, shard_of
+from .render import DamagedPdf, render_week, shard_of
 
 
 class Paper(str, Enum):
@@ -58,7 +58,11 @@ def render(
     except ValueError as e:
         raise fail(str(e))
     week = load_week(folder)
-    rendered = render_week(folder, week, jobs=jobs, shard=k_of_n, paper=paper.value, progress=progress, fresh=fresh)
+    try:
+        rendered = render_week(folder, week, jobs=jobs, shard=k_of_n, paper=paper.value, progress=progress,
+                               fresh=fresh)
+    except DamagedPdf as e:
+        raise fail(str(e))
     what = f" (shard {k_of_n[0]}/{k_of_n[1]}; then 'bpdrill combine {folder}')" if k_of_n else ""
     n = len(shard_of(week.students, k_of_n))
     kept = f"; {n - rendered} up to date, kept (--fresh renders them again)" if rendered < n else ""
@@ -76,6 +80,6 @@ def combine(
     week = load_week(folder)
     try:
         combine_week(folder, week, paper.value if paper else None)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, DamagedPdf) as e:
         raise fail(str(e))
     typer.echo(f"wrote {folder / 'sheets.pdf'}, {folder / 'keys.pdf'}, {folder / 'keys-compact.pdf'}", err=True)

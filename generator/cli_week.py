@@ -237,15 +237,17 @@ def _students_of_week_in(out: Path) -> tuple[str, ...]:
 
 def clear_replaced(out: Path, made: Made, pdf: bool | None) -> None:
     """The replaced week's sheets and keys must not pass for the new week's: remove those of
-    students no longer in it (with ``--no-pdf``, everyone's) and the combined PDFs. The files of a
-    student still in the week are rendered again if they changed, else kept (``render_week``)."""
+    students no longer in it (with ``--no-pdf``, everyone's), the combined PDFs and ``key``'s PDFs.
+    The files of a student still in the week are rendered again if they changed, else kept
+    (``render_week``)."""
     if not made.replaced:
         return
-    from .render import remove_rendered
+    from .render import remove_rendered, remove_week_pdfs
 
     now = {s.file for s in made.week.students}
     gone = [f for f in made.replaced if pdf is False or f not in now]
     n = remove_rendered(out, gone)
+    remove_week_pdfs(out, made.replaced)
     if n:
         who = f"{n} student{'s' * (n != 1)}" + (" no longer in the week" if pdf is not False else "")
         typer.echo(f"removed the replaced week's sheets and keys of {who}", err=True)
@@ -481,11 +483,16 @@ def key(
         students = list(week.students)
     if format is KeyFormat.pdf:
         try:
-            from .render import write_keys_pdf
+            from .render import key_pdf_path, write_keys_pdf
         except ImportError:
             raise fail("--format pdf: PDF rendering is not available in this version")
-        target = output or folder / (f"key-{students[0].file}.pdf" if student is not None else "key.pdf")
-        write_keys_pdf(week, students, target, paper=paper.value)
+        target = output or key_pdf_path(folder, students[0].file if student is not None else None)
+        if target.is_dir():
+            raise fail(f"{target}: is a folder; give --output a file name, e.g. {target / 'key.pdf'}")
+        try:
+            write_keys_pdf(week, students, target, paper=paper.value)
+        except OSError as e:
+            raise fail(f"{target}: cannot write: {e.strerror or e}")
         typer.echo(f"wrote {target}", err=True)
         return
     text = key_json(week, students) if format is KeyFormat.json else answer_csv(week, students, filled=True)

@@ -288,12 +288,22 @@ def _render_student(pdf: _Pdf, folder: Path, week: Week, student: Student, paper
     rendered = False
     for kind, html in (("sheets", sheet_html(week, student, paper)), ("keys", key_html(week, student, paper))):
         page, target = self_contained(html), folder / kind / f"{student.file}.pdf"
-        if not fresh and target.is_file() and _text_of(target.with_suffix(".html")) == page:
+        if not fresh and _complete_pdf(target) and _text_of(target.with_suffix(".html")) == page:
             continue
         pdf.write(html, target)
         write_text_atomic(target.with_suffix(".html"), page)
         rendered = True
     return rendered
+
+
+def _complete_pdf(path: Path) -> bool:
+    """A PDF file that ends as a PDF does (``%%EOF``): not emptied or cut short since it was written."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, path.stat().st_size - 1024))
+            return b"%%EOF" in f.read()
+    except OSError:
+        return False
 
 
 def _text_of(path: Path) -> str | None:
@@ -388,24 +398,38 @@ def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tup
             _WORKER.clear()
 
 
+def key_pdf_path(folder: Path, file: str | None = None) -> Path:
+    """Where ``key --format pdf`` writes by default: everyone's keys, or one student's (``file``)."""
+    return folder / (f"key-{file}.pdf" if file is not None else "key.pdf")
+
+
 def remove_rendered(folder: Path, files: Iterable[str]) -> int:
-    """Delete the sheets and keys (PDF and HTML) of the students with these file names, and the
-    combined PDFs: a replaced week's, which must not pass for the new one's. Returns how many
-    students had files; nothing else in ``folder`` is touched."""
+    """Delete the sheets and keys (PDF and HTML) of the students with these file names; returns
+    how many had files. Nothing else in ``folder`` is touched."""
     had = 0
     for file in files:
         paths = [folder / kind / f"{file}{ext}" for kind in KINDS for ext in (".pdf", ".html")]
         had += any(p.is_file() for p in paths)
         for p in paths:
             p.unlink(missing_ok=True)
-    for name in COMBINED_FILES:
-        (folder / name).unlink(missing_ok=True)
     return had
+
+
+def remove_week_pdfs(folder: Path, files: Iterable[str]) -> None:
+    """Delete the PDFs made from a whole week: the combined ones, and ``key --format pdf``'s (of
+    everyone, and of the students with these file names). A replaced week's must not pass for
+    the new one's; ``render`` makes the combined ones again."""
+    for path in [folder / name for name in COMBINED_FILES] + [key_pdf_path(folder)] + [key_pdf_path(folder, f) for f in files]:
+        path.unlink(missing_ok=True)
 
 
 def combined_title(week: Week, kind: str) -> str:
     """The document title of ``sheets.pdf`` or ``keys.pdf`` (``kind``)."""
     return f"{COMBINED_TITLES[kind]} · {week_title(week)}"
+
+
+class DamagedPdf(ValueError):
+    """A per-student PDF that cannot be read back (emptied, cut short) when the combined PDFs are made."""
 
 
 def _assemble(parts: Iterable[Path], output: Path, duplex: bool = True, title: str | None = None) -> None:
@@ -417,9 +441,15 @@ def _assemble(parts: Iterable[Path], output: Path, duplex: bool = True, title: s
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject, TextStringObject
 
+    from pypdf.errors import PyPdfError
+
     writer = PdfWriter()
     for part in parts:
-        reader = PdfReader(part, strict=True)  # our own well-formed files: no xref repair pass
+        try:
+            reader = PdfReader(part, strict=True)  # our own well-formed files: no xref repair pass
+        except (PyPdfError, OSError) as e:
+            raise DamagedPdf(f"{part}: not a readable PDF ({e}); render it again: "
+                             f"bpdrill render {part.parent.parent} --fresh") from None
         if "/Lang" not in writer.root_object and "/Lang" in reader.root_object:
             writer.root_object[NameObject("/Lang")] = TextStringObject(reader.root_object["/Lang"])
         writer.append(reader)
@@ -429,10 +459,8 @@ def _assemble(parts: Iterable[Path], output: Path, duplex: bool = True, title: s
     if title:
         writer.add_metadata({"/Title": title, "/Creator": "bpdrill"})
         writer.create_viewer_preferences().display_doctitle = True
-    tmp = output.with_name(f".{output.name}.tmp")
-    with open(tmp, "wb") as f:
+    with atomic_output(output) as f:
         writer.write(f)
-    os.replace(tmp, output)
 
 
 def _parts(folder: Path, week: Week) -> dict[str, list[Path]]:

@@ -417,8 +417,8 @@ def _fake_rendered(out: Path, files) -> None:
         for f in files:
             for ext in (".pdf", ".html"):
                 (out / kind / f"{f}{ext}").write_text("old week")
-    for name in ("sheets.pdf", "keys.pdf", "keys-compact.pdf"):
-        (out / name).write_text("old week")
+    for name in ["sheets.pdf", "keys.pdf", "keys-compact.pdf", "key.pdf"] + [f"key-{f}.pdf" for f in files]:
+        (out / name).write_text("old week")  # key*.pdf: `bpdrill key --format pdf`
 
 
 def test_force_removes_the_replaced_weeks_sheets_and_keys(tmp_path, runner):

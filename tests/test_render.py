@@ -294,3 +294,29 @@ def test_render_again_renders_only_what_is_missing_or_changed(tmp_path, runner):
     r = invoke(runner, "render", tmp_path, "--jobs", "1", "--no-progress", "--fresh")
     assert r.exit_code == 0 and "of 2 students into" in r.output and "up to date" not in r.output, r.output
     assert all(t != now[k] for k, t in stamps().items())
+
+
+def test_a_damaged_pdf_is_rendered_again_and_combine_names_it(tmp_path, runner):
+    """An emptied or cut-short PDF (whatever did it) is not 'up to date'; combine says which file, in one line."""
+    from dataclasses import replace
+
+    week = small_week()
+    write_week(tmp_path, replace(week, students=week.students[1:2]))
+    ann = read_week(tmp_path).students[0]
+    render_week(tmp_path, read_week(tmp_path), jobs=1, progress=False)
+    key = tmp_path / "keys" / f"{ann.file}.pdf"
+    key.write_bytes(key.read_bytes()[:2000])  # cut short
+    assert render_week(tmp_path, read_week(tmp_path), jobs=1, progress=False) == 1
+    assert PdfReader(key).pages
+    key.write_bytes(b"")
+    r = invoke(runner, "combine", tmp_path)
+    assert r.exit_code == 2 and f"{key}: not a readable PDF" in r.output and "--fresh" in r.output, r.output
+
+
+def test_key_pdf_to_a_new_folder_or_onto_a_folder(tmp_path, runner):
+    write_week(tmp_path / "w", small_week())
+    r = invoke(runner, "key", tmp_path / "w", "--format", "pdf", "--student", "0017",
+               "--output", tmp_path / "new" / "dir" / "k.pdf")
+    assert r.exit_code == 0 and (tmp_path / "new" / "dir" / "k.pdf").is_file(), r.output
+    r = invoke(runner, "key", tmp_path / "w", "--format", "pdf", "--output", tmp_path)
+    assert r.exit_code == 2 and "is a folder" in r.output
