@@ -157,11 +157,13 @@ def _positive_int(text: str) -> int:
     return int(v)
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+def _delimiter(header: str) -> str:
+    """The header line's delimiter (comma, semicolon or tab). Only the delimiter is guessed: the
+    quoting is standard CSV (a quote inside a quoted field is doubled), which one line cannot show."""
     try:
-        return csv.Sniffer().sniff(text.split("\n", 1)[0] or ",", delimiters=",;\t")
+        return csv.Sniffer().sniff(header or ",", delimiters=",;\t").delimiter
     except csv.Error:
-        return csv.excel
+        return ","
 
 
 def parse_overrides(text: str, source: str = OVERRIDES_FILE) -> tuple[Override, ...]:
@@ -174,7 +176,7 @@ def parse_overrides(text: str, source: str = OVERRIDES_FILE) -> tuple[Override, 
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
         return ()
-    reader = csv.reader(io.StringIO("\n".join(lines)), _dialect(lines[0]))
+    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=_delimiter(lines[0]))
     header = [h.strip().lower() for h in next(reader)]
     if "student_id" not in header:
         raise OverrideError(f"{source}: the header has no student_id column (columns: {', '.join(COLUMNS)})")

@@ -147,3 +147,12 @@ def test_read_overrides_decodes_excel_encodings(tmp_path):
 def test_template_round_trips():
     text = override_template([("00123", 1, "delta2", 1, 1, 1, "", "ok")])
     assert parse_overrides(text)[0].credit == 1.0
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+def test_reason_with_doubled_quotes_is_read_as_standard_csv(sep):
+    # the dialect was sniffed from the header alone, so '""' inside a quoted reason stayed doubled (QA)
+    header = HEADER.replace(",", sep)
+    line = sep.join(["00123", "", "", "", "", "", "1", '"=HYPERLINK(""x"") family emergency, again"']) + "\n"
+    (row,) = parse_overrides(header + line)
+    assert row.reason == '=HYPERLINK("x") family emergency, again' and row.points == 1
