@@ -187,8 +187,12 @@ def _from_name(roster: Roster, name: LmsName) -> tuple[Match, str]:
     return Match(None), ""
 
 
-def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str]) -> Identity:
-    """Whose file this is: the student_id column first, then the file name."""
+def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str], shared: bool = False) -> Identity:
+    """Whose file this is: the student_id column first, then the file name.
+
+    ``shared``: these are one id's rows of a file whose answer rows name several ids. Such rows
+    go by their column only: when it names no one on the roster they are no one's (reported),
+    never given to whoever the file's name names — that student's own rows are in the file."""
     notes: list[str] = []
     from_column: Match = Match(None)
     if len(ids_in_file) > 1:
@@ -197,6 +201,9 @@ def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str]) -> Ident
         from_column = roster.match_id(ids_in_file[0])
         if from_column.student_id is None:
             notes.append(f"student_id {ids_in_file[0]!r} is not on the roster")
+            if shared:
+                return Identity(None, "", (notes[0] + " (the file's other rows name other students, so its name "
+                                           "cannot say whose these are); not graded",), column=ids_in_file[0])
     from_name, how_name = _from_name(roster, name)
     column = ids_in_file[0] if len(ids_in_file) == 1 else ""
     if from_column.student_id:

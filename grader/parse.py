@@ -146,6 +146,10 @@ def parse_number(text: str, decimal_comma: bool) -> tuple[float | None, str]:
     return v, ""
 
 
+def _short(text: str, width: int = 30) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _int(text: str) -> int | None:
     if text.isdigit():
         return int(text)
@@ -233,16 +237,41 @@ def _csv_errors(read):
     return guarded
 
 
+def _cell(fields: list[str], idx: int | None) -> str:
+    return fields[idx].strip().strip('"').strip() if idx is not None and idx < len(fields) else ""
+
+
+def header_again(fields: list[str], columns: Mapping[str, int]) -> bool:
+    """A row that repeats the header (pasted twice, or two files joined): its quantity cell
+    names the column itself."""
+    return _key(_cell(fields, columns["quantity"])) == "quantity"
+
+
+def row_kind(fields: list[str], columns: Mapping[str, int]) -> int:
+    """What a row holds: 2 an answer (a quantity and a value), 1 a quantity left blank,
+    0 no answer at all (a ``TOTAL,,,,,42`` line, the student's name, the header again)."""
+    if header_again(fields, columns) or not _cell(fields, columns["quantity"]):
+        return 0
+    return 2 if _cell(fields, columns["value"]) else 1
+
+
 @_csv_errors
 def peek_ids(data: bytes) -> tuple[str, ...]:
-    """The distinct non-empty ``student_id`` values of a submission, in order of appearance —
-    whose it is, without reading its numbers. ParseError as :func:`parse_submission`."""
+    """The distinct non-empty ``student_id`` values of a submission's answer rows, in order of
+    appearance — whose it is, without reading its numbers (when no row holds an answer, those
+    of its blank rows). A row holding no answer names no one: a ``TOTAL,,,,,42`` line, the
+    header pasted again or the student's name on a line of its own do not split the file.
+    ParseError as :func:`parse_submission`."""
     layout = _layout(data)
     idx = layout.columns.get("student_id")
     if idx is None:
         return ()
-    raw = dict.fromkeys(fields[idx] for fields in layout.body() if len(fields) > idx)
-    ids = dict.fromkeys(student_id_text(v) for v in raw)
+    by_kind: dict[int, dict[str, None]] = {1: {}, 2: {}}
+    for fields in layout.body():
+        kind = row_kind(fields, layout.columns) if len(fields) > idx else 0
+        if kind:
+            by_kind[kind].setdefault(fields[idx])
+    ids = dict.fromkeys(student_id_text(v) for v in by_kind[2] or by_kind[1])
     ids.pop("", None)
     return tuple(ids)
 
@@ -287,6 +316,12 @@ def parse_submission(data: bytes, wanted: Collection[str] | None = None) -> Pars
                 fields[columns["value"]] = "?" + ",".join([fields[columns["value"]]] + extra)
         fields = fields + [""] * (width - len(fields))
         get = lambda col: fields[columns[col]] if col in columns else ""  # noqa: E731
+        if header_again(fields, columns):
+            note(f"line {line}: the header line again; ignored")
+            continue
+        if not row_kind(fields, columns) and not (get("row") + get("col")).strip():
+            note(f"line {line}: not an answer row ({_short(delim.join(fields).rstrip(delim))}); ignored")
+            continue
         quantity = get("quantity").strip().strip('"')
         if wanted is not None and quantity and quantity not in wanted:
             skipped[quantity] = skipped.get(quantity, 0) + 1

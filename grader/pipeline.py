@@ -234,7 +234,7 @@ def assign_files(roster: Roster, files: Sequence[ReadFile]) -> tuple[dict[str, l
     owned: dict[str, list[tuple[ReadFile, Identity]]] = {}
     orphans: list[FileOutcome] = []
     for rf in (part for f in files for part in split_by_student(f)):
-        who = identify(roster, rf.name, rf.ids)
+        who = identify(roster, rf.name, rf.ids, shared=bool(rf.only))
         if who.student_id is None:
             reason = rf.error or "; ".join(who.notes)
             orphans.append(FileOutcome(rf.source, "", "not understood", reason))

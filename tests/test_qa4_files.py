@@ -1,0 +1,76 @@
+"""Fourth QA round on reading submitted files: stray rows that split a perfect file, quoted
+decimal commas, Canvas resubmission order and uploader, zips of the Linux ``zip`` command."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import invoke
+from test_grade import grades, put
+
+from generator.record import write_week
+from grader.demo import build_week, exact_values, no_update, submission_csv
+from grader.parse import peek_ids
+
+# a Canvas roster: the SIS id is the student's id, Canvas's user id sits in the column "ID"
+ROSTER = [("00123", "Nowak, Anna", "40001"), ("00456", "Kowalski, Jan", "40002"), ("02002", "Zoe Ångström", "40005")]
+
+
+@pytest.fixture
+def week(tmp_path):
+    w = build_week([(sid, name) for sid, name, _ in ROSTER], seed="qa4",
+                   columns=[{"Student": name, "ID": canvas, "SIS User ID": sid} for sid, name, canvas in ROSTER])
+    write_week(tmp_path / "week", w)
+    return w
+
+
+def grade(runner, tmp_path, subs):
+    result = invoke(runner, "grade", tmp_path / "week", subs, "--out", tmp_path / "out", "--force")
+    assert result.exit_code == 0, result.output
+    return grades(tmp_path / "out"), (tmp_path / "out" / "summary.txt").read_text(encoding="utf-8")
+
+
+def perfect(week, k: int = 1) -> str:
+    student = week.students[k]
+    return submission_csv(week, student, exact_values(student))
+
+
+# ---- 1. a stray row does not split a perfect file ----
+
+def _insert(text: str, at: int, line: str) -> str:
+    lines = text.splitlines()
+    return "\n".join(lines[:at] + [line] + lines[at:]) + "\n"
+
+
+@pytest.mark.parametrize("stray, at, said", [
+    ("TOTAL,,,,,42", None, "not an answer row (TOTAL,,,,,42); ignored"),
+    ("student_id,problem,quantity,row,col,value", 40, "line 41: the header line again; ignored"),
+    ("Kowalski Jan,,,,,", 1, "line 2: not an answer row (Kowalski Jan); ignored"),
+    ("00456,,,,,", None, "not an answer row (00456); ignored"),
+])
+def test_a_row_without_an_answer_names_no_one(runner, tmp_path, week, stray, at, said):
+    text = perfect(week)
+    put(tmp_path / "subs", "00456.csv", _insert(text, at if at is not None else len(text.splitlines()), stray))
+    g, summary = grade(runner, tmp_path, tmp_path / "subs")
+    jan = g["00456"]
+    assert (jan["percent"], jan["status"], jan["flags"], jan["files"]) == ("100", "graded", "", str(tmp_path / "subs" / "00456.csv")), jan
+    assert said in jan["message"]
+    assert "not understood" not in summary and "id conflict" not in summary
+
+
+def test_peek_ids_reads_answer_rows_only():
+    head = "student_id,problem,quantity,row,col,value\n"
+    assert peek_ids((head + "00456,1,net1,1,1,0.5\nTOTAL,,,,,42\n" + head + "Jan,,,,,\n").encode()) == ("00456",)
+    # a blank template still says whose it is; answers of two students split the file
+    assert peek_ids((head + "00456,1,net1,1,1,\n").encode()) == ("00456",)
+    assert peek_ids((head + "00456,1,net1,1,1,0.5\n00123,1,a1,1,1,\n00789,1,a1,1,1,1\n").encode()) == ("00456", "00789")
+
+
+def test_answers_under_an_id_no_one_has_are_reported_not_given_by_the_file_name(runner, tmp_path, week):
+    anna, jan = week.students[:2]
+    stray = submission_csv(week, jan, no_update(jan), student_id="Jan K").splitlines()[1:4]
+    put(tmp_path / "subs", "00123.csv", submission_csv(week, anna, exact_values(anna)) + "\n".join(stray) + "\n")
+    g, summary = grade(runner, tmp_path, tmp_path / "subs")
+    assert (g["00123"]["percent"], g["00123"]["flags"]) == ("100", ""), g["00123"]
+    assert "(rows of Jan K)" not in g["00123"]["files"]
+    flat = " ".join(summary.split())
+    assert "files not understood (1)" in flat and "student_id 'Jan K' is not on the roster" in flat
