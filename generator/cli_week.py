@@ -29,7 +29,7 @@ from .record import RECORD_FILE, RecordError, Student, Week, asked_names, read_w
 from .roster import RosterError, read_roster
 from .sampler import SampleOptions, SamplerError, check_options, sampler_version
 from .steps import DEFAULT_ASKED
-from .week import DuplicateStudent, WeekOptions, add_students, answer_csv, build_week, options_from_record, shared_variants
+from .week import WeekOptions, add_students, answer_csv, build_week, options_from_record, shared_variants, split_new
 
 ANSWERS_DIR = "answers"
 SAMPLING_FLAGS = ("layers", "hidden_activation", "output", "learning_rate", "problems", "from", "seed", "title", "asked", "xlsx")
@@ -159,6 +159,9 @@ def _options(o: dict[str, Any]) -> WeekOptions:
     if o.get("from"):
         fixed_source = str(o["from"])
         _, fixed = read_problem_file(Path(fixed_source))
+        if "problems" in o and o["problems"] != len(fixed):
+            warn(f"--problems {o['problems']} is not used: --from gives everyone the {len(fixed)} problem"
+                 f"{'s' * (len(fixed) != 1)} of {fixed_source}")
     else:
         check_options(sample)
     seed = str(o["seed"]) if o.get("seed") is not None else default_seed()
@@ -207,7 +210,7 @@ def generate_week(
     made = _generate(
         Path(out), roster=roster, id_column=id_column, config=config, seed=seed, layers=layers,
         hidden_activation=hidden_activation, output=output, learning_rate=learning_rate, problems=problems,
-        from_file=from_file, title=title, asked=asked, xlsx=xlsx, add=add, force=force,
+        from_file=from_file, title=title, asked=asked, xlsx=xlsx, add=add, force=force, progress=progress,
     )
     render_made(Path(out), made, pdf, jobs=jobs, paper=paper, progress=progress)
     return made.week
@@ -290,6 +293,7 @@ def _generate(
     xlsx: bool | None,
     add: Path | None,
     force: bool,
+    progress: bool = True,
 ) -> Made:
     flags = {
         "roster": roster, "id_column": id_column, "seed": seed, "layers": layers,
@@ -301,7 +305,7 @@ def _generate(
             given = [k for k in SAMPLING_FLAGS if flags[k] is not None] + (["config"] if config else [])
             if given:
                 raise UserError(f"--add-students uses the week's own options; drop --{given[0].replace('_', '-')}")
-            return _add_to_week(out, add, id_column)
+            return _add_to_week(out, add, id_column, progress)
         o = merge(read_config(config) if config else {}, flags)
         if o.get("id_column") and not o.get("roster"):
             raise UserError("--id-column: needs --roster")
@@ -309,14 +313,14 @@ def _generate(
         replaced = _students_of_week_in(out)
         options = _options(o)
         students = read_roster(Path(o["roster"]), o.get("id_column")) if o.get("roster") else None
-        with SlowProgress(len(students.entries) if students else 1) as progress:
+        with SlowProgress(len(students.entries) if students else 1, shown=progress) as bar:
             week = build_week(
                 students.entries if students else None,
                 options,
                 students.info() if students else None,
                 version=__version__,
                 created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                progress=progress,
+                progress=bar,
             )
         write_week_folder(out, week)
         return Made(week, replaced=replaced)
@@ -330,8 +334,8 @@ class SlowProgress:
     """A progress bar for drawing the students' problems: transient, on a terminal only, and only
     once the work has taken a second (a usual week takes less)."""
 
-    def __init__(self, total: int, after: float = 1.0) -> None:
-        self.total, self.after, self.done = total, after, 0
+    def __init__(self, total: int, after: float = 1.0, shown: bool = True) -> None:
+        self.total, self.after, self.done, self.shown = total, after, 0, shown
         self.start = time.monotonic()
         self.bar: Any = None
 
@@ -340,7 +344,7 @@ class SlowProgress:
 
     def __call__(self) -> None:
         self.done += 1
-        if self.bar is None and time.monotonic() - self.start > self.after and sys.stderr.isatty():
+        if self.bar is None and self.shown and time.monotonic() - self.start > self.after and sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -356,20 +360,23 @@ class SlowProgress:
             self.bar.stop()
 
 
-def _add_to_week(out: Path, more: Path, id_column: str | None) -> Made:
+def _add_to_week(out: Path, more: Path, id_column: str | None, progress: bool = True) -> Made:
     week = read_week(out)
     roster = read_roster(more, id_column)
-    try:
-        with SlowProgress(len(roster.entries)) as progress:
-            new_week = add_students(week, roster.entries, roster.info(), progress)
-    except DuplicateStudent as e:
-        raise UserError(f"{more}, {e}") from None
+    entries, already = split_new(week, roster.entries)
+    had_pdfs = (out / "sheets").is_dir() and any(_has_pdfs(out, s) for s in week.students)
+    if already:
+        typer.echo(f"{more}: {len(already)} of its {len(roster.entries)} students are already in the week "
+                   f"and stay as they are", err=True)
+    if not entries:
+        return Made(week, (), had_pdfs)
+    with SlowProgress(len(entries), shown=progress) as bar:
+        new_week = add_students(week, entries, roster.info(), bar)
     added = new_week.students[len(week.students):]
     then, now = week.options.get("sampler", 1), sampler_version(options_from_record(week).sample)
     if not week.options.get("from") and then != now:
         warn(f"{out}: the week was drawn by sampler {then}, this bpdrill draws by sampler {now}: the new students' "
              "problems are hand-friendly but not the ones they would have got on the first day")
-    had_pdfs = (out / "sheets").is_dir() and any(_has_pdfs(out, s) for s in week.students)
     write_week_folder(out, new_week, added)
     return Made(new_week, added, had_pdfs)
 
@@ -419,12 +426,13 @@ def generate(
     from_file: Path = typer.Option(None, "--from", metavar="PROBLEM.json", help="Every student gets these fixed problems (e.g. the worked example)."),
     title: str = typer.Option(None, "--title", help="Title printed on the sheets."),
     xlsx: bool = typer.Option(None, "--xlsx/--no-xlsx", help="Also write answers/<file>.xlsx, an Excel answer workbook, beside each CSV template."),
-    add_students_file: Path = typer.Option(None, "--add-students", metavar="MORE.csv", help="Add these students to the existing week in DIR; no one else changes."),
+    add_students_file: Path = typer.Option(None, "--add-students", metavar="MORE.csv", help="Add these students to the existing week in DIR (those already in it stay as they are); no one else changes."),
     force: bool = typer.Option(False, "--force", help="Replace the week in a non-empty DIR."),
     pdf: bool = typer.Option(None, "--pdf/--no-pdf", help="Render sheets and keys (--no-pdf: only the record and answer templates). "
                              "With --add-students: the new students' only, when the week has PDFs (default)."),
     jobs: int = typer.Option(None, "--jobs", "-j", help="Parallel rendering processes (default: the CPUs)."),
     paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size for the PDFs."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars (on a terminal)."),
 ) -> None:
     """Generate a week's problem set: every student's own problems, answers and answer template."""
     try:
@@ -432,10 +440,10 @@ def generate(
             out, roster=roster, id_column=id_column, config=config, seed=seed, layers=layers,
             hidden_activation=hidden_activation, output=output, learning_rate=learning_rate,
             problems=problems, from_file=from_file, title=title, asked=None, xlsx=xlsx, add=add_students_file,
-            force=force,
+            force=force, progress=progress,
         )
         _summary(out, made.week, added=add_students_file is not None)
-        render_made(out, made, pdf, jobs=jobs, paper=paper.value)
+        render_made(out, made, pdf, jobs=jobs, paper=paper.value, progress=progress)
     except UserError as e:
         raise fail(str(e))
 

@@ -262,6 +262,14 @@ def build_week(
     )
 
 
+def split_new(week: Week, entries: Sequence[RosterEntry]) -> tuple[list[RosterEntry], list[RosterEntry]]:
+    """(the entries whose id is not in the week yet, those already in it): a whole roster exported
+    again adds just the students who joined since."""
+    existing = {unicodedata.normalize("NFC", s.id) for s in week.students}  # a record from before NFC ids
+    new = [e for e in entries if unicodedata.normalize("NFC", e.id) not in existing]
+    return new, [e for e in entries if unicodedata.normalize("NFC", e.id) in existing]
+
+
 class DuplicateStudent(ValueError):
     def __init__(self, entry: RosterEntry):
         super().__init__(f"line {entry.line}: id {entry.id!r} is already in the week")
@@ -272,10 +280,9 @@ def add_students(week: Week, entries: Sequence[RosterEntry], roster_info: Mappin
                  progress: Callable[[], None] | None = None) -> Week:
     """The week with more students, drawn exactly as they would have been at first: no one
     already in the week changes. Refuses an id already in the week (:class:`DuplicateStudent`)."""
-    existing = {unicodedata.normalize("NFC", s.id) for s in week.students}  # a record from before NFC ids
-    for e in entries:
-        if unicodedata.normalize("NFC", e.id) in existing:
-            raise DuplicateStudent(e)
+    already = split_new(week, entries)[1]
+    if already:
+        raise DuplicateStudent(already[0])
     new = make_students(entries, options_from_record(week), (s.file for s in week.students), progress)
     roster = dict(week.roster)
     roster["added"] = [*roster.get("added", []), dict(roster_info)]

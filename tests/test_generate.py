@@ -98,11 +98,16 @@ def test_add_students_changes_no_one_else(week30, tmp_path, runner):
     assert problems_by_id(full)["late-1"] == after["late-1"]
     week = read_week(week30)
     assert week.roster["added"][0]["id_column"] == "Student ID" and "Group" in week.roster["columns"]
-    # an id already in the week is refused, the week untouched
+    # the whole roster exported again: only who is new is added; no one new, nothing written
     snapshot = (week30 / "week.json").read_bytes()
     r = invoke(runner, "generate", "--out", week30, "--no-pdf", "--add-students", roster(tmp_path / "dup.csv", ["00002"]))
-    assert r.exit_code == 2 and "dup.csv, line 2: id '00002' is already in the week" in r.stderr
+    assert r.exit_code == 0 and "dup.csv: 1 of its 1 students are already in the week and stay as they are" in r.stderr
     assert (week30 / "week.json").read_bytes() == snapshot
+    r = invoke(runner, "generate", "--out", week30, "--no-pdf", "--add-students",
+               roster(tmp_path / "again.csv", IDS + ["late-1", "late-2"]))
+    assert r.exit_code == 0 and f"{len(IDS) + 1} of its {len(IDS) + 2} students are already" in r.stderr, r.stderr
+    again = problems_by_id(week30)
+    assert len(again) == len(IDS) + 3 and {i: again[i] for i in after} == after
     r = invoke(runner, "generate", "--out", week30, "--add-students", tmp_path / "dup.csv", "--seed", "x")
     assert r.exit_code == 2 and "--seed" in r.stderr
 
@@ -156,6 +161,9 @@ def test_from_gives_everyone_the_fixed_problems(tmp_path, runner, seed_mse_path,
     week = read_week(out)
     assert all([sp.problem for sp in s.problems] == [seed_mse] for s in week.students)
     assert week.options["from"] == str(seed_mse_path) and week.options["problems"] == 1
+    r = gen(runner, tmp_path / "w3", "--from", seed_mse_path, "--problems", "3")
+    assert r.exit_code == 0 and "--problems 3 is not used: --from gives everyone the 1 problem of" in r.stderr
+    assert read_week(tmp_path / "w3").options["problems"] == 1
 
 
 def test_config_is_applied_and_flags_override(tmp_path, runner):
