@@ -65,10 +65,28 @@ def environment() -> Environment:
     return env
 
 
-@lru_cache(maxsize=1)
-def stylesheet() -> str:
-    fonts = (TEMPLATES / "fonts.css").read_text(encoding="utf-8").replace("{{FONTS}}", (TEMPLATES / "fonts").as_uri())
-    return fonts + nt.notation_css() + (TEMPLATES / "print.css").read_text(encoding="utf-8")
+FONTS = TEMPLATES / "fonts"
+FONT_FILES = ("BPDrillSerif.ttf", "BPDrillSerif-Italic.ttf", "BPDrillSerif-Bold.ttf", "BPDrillSansMono.ttf",
+              "LICENSE-DejaVu.txt")
+HTML_FONTS = "../fonts"  # from DIR/sheets/x.html and DIR/keys/x.html to the copy in DIR/fonts
+
+
+@lru_cache(maxsize=2)
+def stylesheet(fonts: str | None = None) -> str:
+    """The sheets' and keys' CSS; ``fonts``: where the HTML finds the font files (default: the shipped ones)."""
+    css = (TEMPLATES / "fonts.css").read_text(encoding="utf-8").replace("{{FONTS}}", fonts or FONTS.as_uri())
+    return css + nt.notation_css() + (TEMPLATES / "print.css").read_text(encoding="utf-8")
+
+
+def copy_fonts(folder: Path) -> None:
+    """The shipped fonts into ``folder/fonts`` (where the HTML pages look), unless already there."""
+    target = folder / "fonts"
+    target.mkdir(exist_ok=True)
+    for name in FONT_FILES:
+        data = (FONTS / name).read_bytes()
+        if not (target / name).is_file() or (target / name).read_bytes() != data:
+            with atomic_output(target / name) as f:
+                f.write(data)
 
 
 def _layer_sub(text: str, L: int) -> str:
@@ -177,8 +195,9 @@ def _page(template: str, paper: str, **context: Any) -> str:
 
 
 def self_contained(html: str) -> str:
-    """The page as written beside its PDF: the shared CSS inlined."""
-    return html.replace(CSS_MARK, stylesheet(), 1)
+    """The page as written beside its PDF: the shared CSS inlined, the fonts taken from the week's
+    ``fonts/`` folder by a relative address (the folder can be posted or moved as a whole)."""
+    return html.replace(CSS_MARK, stylesheet(HTML_FONTS), 1)
 
 
 def week_title(week: Week) -> str:
@@ -362,6 +381,7 @@ def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tup
     folder = Path(folder)
     for kind in KINDS:
         (folder / kind).mkdir(parents=True, exist_ok=True)
+    copy_fonts(folder)
     students = [s for s in shard_of(week.students, shard) if only is None or s.id in only]  # only: these ids
     jobs = max(1, jobs or os.cpu_count() or 1)
     with _progress(progress) as bar:

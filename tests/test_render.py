@@ -189,6 +189,10 @@ def test_html_beside_pdf_is_self_contained(week_dir):
         html = (week_dir / kind / f"{small_week().students[0].file}.html").read_text(encoding="utf-8")
         assert "<style>" in html and ".mat" in html and "<svg" in html
         assert "<link" not in html and "src=" not in html
+        # the fonts by a relative address, from the week's own copy: no path of this machine in the page
+        assert "file:" not in html and str(Path(__file__).parent.parent) not in html
+        fonts = re.findall(r'url\("([^"]+)"\)', html)
+        assert fonts and all((week_dir / kind / f).resolve().is_file() for f in fonts), fonts
 
 
 def test_key_follows_the_plan_and_drops_the_bias_coordinate():
