@@ -6,9 +6,9 @@
 - delimiter: comma, semicolon or tab, from the header line (the one naming ``quantity``);
 - columns by their header names, in any order; extra columns ignored; rows in any order;
 - numbers: ``1.2e-3``, decimal commas (``-0,1103``), Unicode minus, spaces inside; with a
-  comma delimiter an unquoted decimal comma splits the value in two — read back when the row
-  is unambiguous (the value is the last column and exactly one field too many), reported
-  otherwise.
+  comma delimiter a quoted decimal comma (``"-0,435"``) is read, an unquoted one splits the
+  value in two — read back when the row is unambiguous (the value is the last column and
+  exactly one field too many), reported otherwise.
 
 The result is a :class:`ParsedFile`: the rows read, and notes about anything odd, with line
 numbers. Nothing here knows the week; matching rows to asked entries is the judge's stage —
@@ -48,6 +48,7 @@ REQUIRED = ("quantity", "row", "col", "value")
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2012": "-", "\ufe63": "-", "\uff0d": "-"})
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f\u2007]+")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_QUOTED_DECIMAL = re.compile(r"[+-]?\d+,\d+(?:[eE][+-]?\d+)?")
 _INT = re.compile(r"^[+-]?\d+(?:\.0*)?$")
 
 
@@ -144,6 +145,13 @@ def parse_number(text: str, decimal_comma: bool) -> tuple[float | None, str]:
     if not math.isfinite(v):
         return None, f"{text.strip()!r} is not a finite number"
     return v, ""
+
+
+def quoted_decimal_comma(field: str) -> bool:
+    """Whether a comma-delimited file's field is a number with a decimal comma: a comma left
+    inside a field was quoted (``"-0,435"``, as Google Sheets and LibreOffice write in European
+    locales), and one comma with digits on both sides is then unambiguous."""
+    return bool(_QUOTED_DECIMAL.fullmatch(_SPACES.sub("", field.translate(_MINUS))))
 
 
 def _short(text: str, width: int = 30) -> str:
@@ -339,7 +347,7 @@ def parse_submission(data: bytes, wanted: Collection[str] | None = None) -> Pars
             rows.append(Row(line, student_id_text(get("student_id")), problem, quantity, r, c,
                             Cell(raw[1:], None, line, "decimal comma and delimiter cannot be told apart")))
             continue
-        value, why = parse_number(raw, decimal_comma or comma_value)
+        value, why = parse_number(raw, decimal_comma or comma_value or quoted_decimal_comma(raw))
         if value is None and not why:
             continue  # left blank: not answered
         rows.append(Row(line, student_id_text(get("student_id")), problem, quantity, r, c, Cell(raw.strip(), value, line, why)))

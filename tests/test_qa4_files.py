@@ -74,3 +74,25 @@ def test_answers_under_an_id_no_one_has_are_reported_not_given_by_the_file_name(
     assert "(rows of Jan K)" not in g["00123"]["files"]
     flat = " ".join(summary.split())
     assert "files not understood (1)" in flat and "student_id 'Jan K' is not on the roster" in flat
+
+
+# ---- 2. a quoted decimal comma in a comma-delimited file ----
+
+def test_quoted_decimal_commas_in_a_comma_delimited_file(runner, tmp_path, week):
+    jan = week.students[1]
+    text = submission_csv(week, jan, exact_values(jan), delimiter=",", decimal_comma=True)
+    assert '"-0,' in text or '"0,' in text  # Google Sheets / LibreOffice in a European locale
+    put(tmp_path / "subs", "00456.csv", text)
+    g, _ = grade(runner, tmp_path, tmp_path / "subs")
+    assert (g["00456"]["percent"], g["00456"]["message"]) == ("100", ""), g["00456"]
+
+
+@pytest.mark.parametrize("line, value", [
+    ('s,1,net1,1,1,"-0,435"', -0.435), ('s,1,net1,1,1,"\u22120,5e-3"', -0.0005), ('s,1,net1,1,1," 1 234,5 "', 1234.5),
+    ('s,1,net1,1,1,"1,234.5"', 1234.5), ('s,1,net1,1,1,"1,2,3"', None), ('s,1,net1,1,1,",5"', None),
+])
+def test_quoted_comma_values(line, value):
+    from grader.parse import parse_submission
+
+    row, = parse_submission(f"student_id,problem,quantity,row,col,value\n{line}\n".encode()).rows
+    assert row.cell.value == value
