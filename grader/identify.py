@@ -13,8 +13,9 @@ puts them — inside a Canvas name or a Moodle folder — never in a plain file 
 is no one's, even when some student's Canvas id is 99. A plain name names a student only by the
 roster's own id or the template's file name.
 
-Several files from one student: the latest counts — the highest Canvas resubmission number
-(only a Canvas name has one), then the latest modification time — and the others are listed.
+Several files from one student: the latest counts — by modification time, and Canvas files
+among themselves in upload order: Canvas's attachment id grows with every upload, then the
+``-N`` of a resubmission (only a Canvas name has one) — and the others are listed.
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ class LmsName:
     original: str  # the name the student gave the file, LMS decoration removed
     stem: str  # original without extension (and, in a Canvas name, without its "-N")
     resubmission: int  # N of a Canvas name's "-N" suffix, else 0
-    tokens: tuple[str, ...]  # id-like parts of the LMS decoration
+    tokens: tuple[str, ...]  # ids of the uploader in the LMS decoration (Canvas user, Moodle participant)
     person: str  # the person's name as the LMS wrote it
     late: bool = False
+    attachment: int = 0  # a Canvas name's attachment id: it grows with every upload (else 0)
 
 
 def _stem(original: str) -> str:
@@ -70,7 +72,7 @@ def lms_name(name: str, folder: str = "") -> LmsName:
     m = CANVAS.match(name)
     if m:
         stem, n = _split_resubmission(m["original"])
-        return LmsName("canvas", m["original"], stem, n, (m["user"], m["attachment"]), m["person"], bool(m["late"]))
+        return LmsName("canvas", m["original"], stem, n, (m["user"],), m["person"], bool(m["late"]), int(m["attachment"]))
     return LmsName("", name, _stem(name), 0, (), "")
 
 
@@ -226,6 +228,11 @@ def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str], shared: 
 
 
 def latest_first(candidates: Iterable[tuple[LmsName, float, str]]) -> list[int]:
-    """Indices of (name, mtime, source) sorted latest first: resubmission number, then time."""
+    """Indices of (name, mtime, source) sorted latest first: by time; Canvas files among
+    themselves in upload order (attachment id, then ``-N``, then time), which a name's own
+    digits (``backprop-48.csv`` looks like attempt 48) and a zip's times cannot upset."""
     items = list(candidates)
-    return sorted(range(len(items)), key=lambda i: (items[i][0].resubmission, items[i][1], items[i][2]), reverse=True)
+    by_time = sorted(range(len(items)), key=lambda i: (items[i][1], items[i][2]), reverse=True)
+    canvas = [i for i in by_time if items[i][0].kind == "canvas"]
+    uploads = iter(sorted(canvas, key=lambda i: (items[i][0].attachment, items[i][0].resubmission), reverse=True))
+    return [next(uploads) if items[i][0].kind == "canvas" else i for i in by_time]

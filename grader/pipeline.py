@@ -260,7 +260,7 @@ def choose_file(candidates: Sequence[tuple[ReadFile, Identity]], rules: LateRule
     order = latest_first((rf.name, rf.file.mtime, rf.source) for rf, _ in pool)
     names = Counter(rf.file.name for rf, _ in pool)  # files of the same name are told apart by where they were
     ranked = [Candidate(rf.file.name if names[rf.file.name] == 1 else rf.source, file_lateness(rf, rules),
-                        rf.name.resubmission, pool[i]) for i in order for rf in (pool[i][0],)]
+                        len(order) - n, pool[i]) for n, i in enumerate(order) for rf in (pool[i][0],)]  # rank: identify's order
     choice = choose_submission(ranked, rules.policy)
     others = [c.ref for c in choice.others] + ([c for c in candidates if not c[0].textual] if textual else [])
     return choice.chosen.ref, others, choice.chosen.lateness, choice.message

@@ -3,12 +3,16 @@ decimal commas, Canvas resubmission order and uploader, zips of the Linux ``zip`
 
 from __future__ import annotations
 
+import zipfile
+from pathlib import Path
+
 import pytest
 from conftest import invoke
 from test_grade import grades, put
 
 from generator.record import write_week
 from grader.demo import build_week, exact_values, no_update, submission_csv
+from grader.identify import latest_first, lms_name
 from grader.parse import peek_ids
 
 # a Canvas roster: the SIS id is the student's id, Canvas's user id sits in the column "ID"
@@ -96,3 +100,37 @@ def test_quoted_comma_values(line, value):
 
     row, = parse_submission(f"student_id,problem,quantity,row,col,value\n{line}\n".encode()).rows
     assert row.cell.value == value
+
+
+# ---- 3. Canvas: the attachment id is the upload order ----
+
+def canvas_zip(path, members) -> Path:
+    """A Canvas bulk download: (name, csv text, zip time) per member."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text, when in members:
+            z.writestr(zipfile.ZipInfo(name, when), text)
+    return path
+
+
+def test_canvas_upload_order_is_the_attachment_id_not_a_dash_number_of_the_name(runner, tmp_path, week):
+    anna = week.students[0]
+    canvas_zip(tmp_path / "subs" / "c3.zip", [
+        ("nowakanna_40001_555_backprop-48.csv", submission_csv(week, anna, no_update(anna)), (2026, 11, 28, 2, 52, 0)),
+        ("nowakanna_40001_556_backprop-48-1.csv", submission_csv(week, anna, exact_values(anna)), (2026, 11, 29, 2, 52, 0)),
+    ])
+    g, _ = grade(runner, tmp_path, tmp_path / "subs")
+    assert g["00123"]["percent"] == "100", g["00123"]
+    assert ("the latest of 2 submissions counts (nowakanna_40001_556_backprop-48-1.csv); "
+            "not graded: nowakanna_40001_555_backprop-48.csv") in g["00123"]["message"]
+
+
+def test_latest_first_orders_canvas_files_by_attachment_then_suffix_then_time():
+    def order(*items):
+        return latest_first((lms_name(name), mtime, name) for name, mtime in items)
+    # the attachment id beats the "-N" suffix and the zip's time
+    assert order(("a_1_556_b-48-1.csv", 1.0), ("a_1_555_b-48.csv", 2.0)) == [0, 1]
+    # same attachment: the suffix, then the time
+    assert order(("a_1_7_b.csv", 5.0), ("a_1_7_b-1.csv", 1.0)) == [1, 0]
+    # a plain file among Canvas files goes by time; the Canvas files keep their upload order
+    assert order(("a_1_9_b.csv", 1.0), ("late-by-mail.csv", 3.0), ("a_1_8_b-3.csv", 2.0)) == [1, 0, 2]
