@@ -1,9 +1,11 @@
 """Stage 2: whose submission is it, and which of a student's files counts (pure).
 
-Order of evidence: the ``student_id`` column first; then the file name — the template's own
-name (``answers/<file>.csv``), or a roster id inside an LMS name: Canvas
-``name[_late]_<userid>_<attachmentid>_<original>[-N].csv`` (``-N``: the N-th resubmission) and
-Moodle ``Full Name_<participant>_assignsubmission_file_/<original>``. Ids compare as trimmed
+Order of evidence: the ``student_id`` column first; then the file name — the uploader an LMS
+name shows (Canvas ``name[_late]_<userid>_<attachmentid>_<original>[-N].csv``, ``-N``: the N-th
+resubmission: its user id, through the roster's id column; Moodle
+``Full Name_<participant>_assignsubmission_file_/<original>``: its participant id or name),
+then the template's own name (``answers/<file>.csv``). So a file uploaded by one student whose
+column names another is a conflict whatever it is called. Ids compare as trimmed
 text in Unicode NFC (``é`` composed or decomposed is one id); when Excel has eaten leading zeros
 (``123`` for ``00123``) a unique numeric match is accepted and noted. A conflict, or an id not on
 the roster, is reported.
@@ -143,11 +145,10 @@ class Roster:
         return Match(None)
 
     def match_token(self, token: str) -> Match:
-        m = self.match_id(token)
-        if m.student_id:
-            return m
+        """An LMS's id for a person: its own id column first (Canvas user 123 is not roster
+        student 00123 with leading zeros lost), then the roster's id."""
         ids = self.by_column.get(student_id_text(token), [])
-        return Match(ids[0]) if len(ids) == 1 else Match(None)
+        return Match(ids[0]) if len(ids) == 1 else self.match_id(token)
 
     def match_person(self, person: str) -> Match:
         """A roster student by the name an LMS folder shows ("First Last" or "Last, First");
@@ -172,21 +173,23 @@ class Identity:
 
 
 def _from_name(roster: Roster, name: LmsName) -> tuple[Match, str]:
+    """Whom a name names: the LMS's uploader first (who handed it in, whatever the file is
+    called: Anna uploading Jan's ``00456.csv`` is Anna's upload), then the file's own name."""
+    for token in name.tokens:  # ids where the LMS puts them: an LMS id column or a roster id
+        m = roster.match_token(token)
+        if m.student_id:
+            return m, f"{name.kind} file name"
+    uploader = roster.match_person(name.person) if name.person else Match(None)
+    if uploader.student_id:
+        return uploader, f"{name.kind} participant name"
     for stem in dict.fromkeys((name.stem, name.original.rsplit(".", 1)[0])):
         sid = roster.by_file.get(student_id_text(stem).lower())
         if sid:
             return Match(sid), "file name"
-    for token in name.tokens:  # ids where the LMS puts them: a roster id or an LMS id column
-        m = roster.match_token(token)
-        if m.student_id:
-            return m, f"{name.kind} file name"
     for token in re.split(r"[_\s\-.]+", student_id_text(name.stem)):  # a plain name: the roster's own ids only
         if token in roster.ids:
             return Match(roster.ids[token]), "file name"
-    if name.person:
-        m = roster.match_person(name.person)
-        return m, f"{name.kind} participant name" if m.student_id else ""
-    return Match(None), ""
+    return uploader, ""  # its note may say why the uploader's name named no one
 
 
 def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str], shared: bool = False) -> Identity:

@@ -134,3 +134,32 @@ def test_latest_first_orders_canvas_files_by_attachment_then_suffix_then_time():
     assert order(("a_1_7_b.csv", 5.0), ("a_1_7_b-1.csv", 1.0)) == [1, 0]
     # a plain file among Canvas files goes by time; the Canvas files keep their upload order
     assert order(("a_1_9_b.csv", 1.0), ("late-by-mail.csv", 3.0), ("a_1_8_b-3.csv", 2.0)) == [1, 0, 2]
+
+
+# ---- 4. the LMS's uploader is evidence whatever the file is called ----
+
+@pytest.mark.parametrize("member", [
+    "nowakanna_40001_700_00456.csv",  # Canvas user 40001 (Anna, by the roster's ID column) uploaded Jan's template
+    "nowakanna_40001_700_backprop.csv",
+    "Anna Nowak_4242_assignsubmission_file_/00456.csv",  # the same in a Moodle download
+])
+def test_a_file_uploaded_by_one_student_with_anothers_rows_is_an_id_conflict(runner, tmp_path, week, member):
+    with zipfile.ZipFile(put(tmp_path / "subs", "lms.zip", b""), "w") as z:
+        z.writestr(member, perfect(week))
+    g, summary = grade(runner, tmp_path, tmp_path / "subs")
+    assert (g["00456"]["percent"], g["00456"]["flags"], g["00123"]["status"]) == ("100", "id-conflict", "missing"), g
+    assert "conflict: the student_id column says 00456" in g["00456"]["message"]
+    squeezed = "".join(summary.split())  # the summary wraps long paths anywhere
+    for said in ("needs attention: 1 id conflict", f"lms.zip!{member}: its student_id column says 00456, its name says 00123",
+                 "graded for 00456 (the column counts); 00123 has no submission"):
+        assert "".join(said.split()) in squeezed, said
+
+
+def test_the_uploaders_own_template_name_is_no_conflict(runner, tmp_path, week):
+    anna = week.students[0]
+    with zipfile.ZipFile(tmp_path / "lms.zip", "w") as z:
+        z.writestr("nowakanna_40001_700_00123.csv", submission_csv(week, anna, exact_values(anna)))
+        z.writestr("kowalskijan_40002_701_answers.csv", perfect(week))
+    g, summary = grade(runner, tmp_path, tmp_path / "lms.zip")
+    assert [(g[s]["percent"], g[s]["flags"]) for s in ("00123", "00456")] == [("100", ""), ("100", "")], g
+    assert "id conflict" not in summary
