@@ -4,7 +4,8 @@ Files are *listed* here and *read* later, when a stage needs their bytes
 (:meth:`SubmittedFile.content`): a file's bytes are not kept, and a file that is not an
 answer sheet (a PDF, a photo) is never read at all. Nothing is extracted: a zip entry named
 ``../../etc/x`` or ``/abs/path`` cannot land anywhere (zip-slip) and is reported as not
-understood. Submissions are opened read-only and never modified.
+understood. Submissions are opened read-only and never modified. Entry names written as UTF-8
+without the zip's UTF-8 flag (Linux ``zip``) are read as UTF-8 (:func:`entry_name`).
 
 Reading is bounded, so that no archive can make a run slow or big:
 
@@ -146,6 +147,19 @@ def _zip_time(info: zipfile.ZipInfo) -> float:
         return 0.0
 
 
+def entry_name(info: zipfile.ZipInfo) -> str:
+    """A zip entry's name. Without the UTF-8 flag (0x800) zipfile reads the name as cp437, but
+    Info-ZIP's ``zip`` on Linux (and others) write UTF-8 bytes without setting it: a name whose
+    cp437 bytes are valid UTF-8 is read as UTF-8 (``Zoe Ångström``, not ``Zoe ├àngstr├╢m``)."""
+    name = info.filename
+    if info.flag_bits & 0x800 or name.isascii():
+        return name
+    try:
+        return name.encode("cp437").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return name
+
+
 def _safe_member(name: str) -> PurePosixPath | None:
     """The entry's path if it stays inside the archive (no absolute path, no ``..``, no drive)."""
     path = PurePosixPath(name.replace("\\", "/"))
@@ -217,10 +231,11 @@ def list_zip(archive: zipfile.ZipFile, source: str, budget: Budget, depth: int =
     for info in infos:
         if info.is_dir():
             continue
-        where = f"{source}!{info.filename}"
-        path = _safe_member(info.filename)
+        name = entry_name(info)
+        where = f"{source}!{name}"
+        path = _safe_member(name)
         if path is None:
-            yield SubmittedFile(where, PurePosixPath(info.filename.replace("\\", "/")).name, "", b"", 0.0,
+            yield SubmittedFile(where, PurePosixPath(name.replace("\\", "/")).name, "", b"", 0.0,
                                 "unsafe path in zip (outside the archive); not read")
             continue
         if _skipped(path.parts):

@@ -163,3 +163,52 @@ def test_the_uploaders_own_template_name_is_no_conflict(runner, tmp_path, week):
     g, summary = grade(runner, tmp_path, tmp_path / "lms.zip")
     assert [(g[s]["percent"], g[s]["flags"]) for s in ("00123", "00456")] == [("100", ""), ("100", "")], g
     assert "id conflict" not in summary
+
+
+# ---- 5. zips of the Linux zip command: UTF-8 names without the UTF-8 flag ----
+
+class _Unflagged(zipfile.ZipInfo):
+    """A zip entry as Info-ZIP's ``zip`` writes it on Linux: the name's bytes in the system's
+    encoding (UTF-8), the UTF-8 flag 0x800 clear."""
+
+    encoding = "utf-8"
+
+    def _encodeFilenameFlags(self):
+        return self.filename.encode(self.encoding), self.flag_bits & ~0x800
+
+
+def linux_zip(path: Path, members: dict[str, str], encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in members.items():
+            info = _Unflagged(name, (2026, 11, 28, 12, 0, 0))
+            info.encoding = encoding
+            z.writestr(info, text)
+    with zipfile.ZipFile(path) as z:  # what the test builds: no flag, so zipfile itself reads cp437
+        assert all(not i.flag_bits & 0x800 for i in z.infolist())
+    return path
+
+
+def test_utf8_names_without_the_utf8_flag_are_read_as_utf8(runner, tmp_path, week):
+    zoe = week.students[2]
+    folder = "Zoe Ångström_4242_assignsubmission_file_"
+    no_id = "\n".join(line.split(",", 1)[-1] for line in submission_csv(week, zoe, exact_values(zoe)).splitlines())
+    linux_zip(tmp_path / "subs" / "moodle.zip", {f"{folder}/odpowiedź.csv": no_id})  # only the folder says whose
+    g, summary = grade(runner, tmp_path, tmp_path / "subs")
+    assert (g["02002"]["percent"], g["02002"]["files"]) == ("100", f"{tmp_path / 'subs' / 'moodle.zip'}!{folder}/odpowiedź.csv"), g["02002"]
+    assert "not understood" not in summary
+    with zipfile.ZipFile(tmp_path / "out" / "moodle-feedback.zip") as z:
+        assert [n.split("/")[0] for n in z.namelist()] == ["Zoe Ångström_4242_assignsubmission_file_"]
+
+
+def test_zip_entry_names_recovered_only_when_the_flag_is_clear(tmp_path):
+    from grader.ingest import collect
+
+    linux_zip(tmp_path / "a.zip", {"Zoe Ångström/ä.csv": "x", "plain/b.csv": "y"})
+    with zipfile.ZipFile(tmp_path / "a.zip") as z:
+        assert z.namelist()[0] == "Zoe \u251c\u00e0ngstr\u251c\u2562m/\u251c\u00f1.csv"  # zipfile's own reading
+    linux_zip(tmp_path / "b.zip", {"M\u00fcller/\u2514\u2500.csv": "w"}, encoding="cp437")  # cp437, not UTF-8: kept
+    with zipfile.ZipFile(tmp_path / "c.zip", "w") as z:  # flagged UTF-8
+        z.writestr("Łukasz/ż.csv", "z")
+    got = {(f.folder, f.name) for f in collect([tmp_path / n for n in ("a.zip", "b.zip", "c.zip")])}
+    assert got == {("Zoe Ångström", "ä.csv"), ("plain", "b.csv"), ("M\u00fcller", "\u2514\u2500.csv"), ("Łukasz", "ż.csv")}
