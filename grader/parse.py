@@ -266,8 +266,8 @@ def row_kind(fields: list[str], columns: Mapping[str, int]) -> int:
 @_csv_errors
 def peek_ids(data: bytes) -> tuple[str, ...]:
     """The distinct non-empty ``student_id`` values of a submission's answer rows, in order of
-    appearance — whose it is, without reading its numbers (when no row holds an answer, those
-    of its blank rows). A row holding no answer names no one: a ``TOTAL,,,,,42`` line, the
+    appearance — whose it is, without reading its numbers (when no answer row names anyone,
+    those of its rows left blank). A row holding no answer names no one: a ``TOTAL,,,,,42`` line, the
     header pasted again or the student's name on a line of its own do not split the file.
     ParseError as :func:`parse_submission`."""
     layout = _layout(data)
@@ -277,11 +277,9 @@ def peek_ids(data: bytes) -> tuple[str, ...]:
     by_kind: dict[int, dict[str, None]] = {1: {}, 2: {}}
     for fields in layout.body():
         kind = row_kind(fields, layout.columns) if len(fields) > idx else 0
-        if kind:
+        if kind and student_id_text(fields[idx]):
             by_kind[kind].setdefault(fields[idx])
-    ids = dict.fromkeys(student_id_text(v) for v in by_kind[2] or by_kind[1])
-    ids.pop("", None)
-    return tuple(ids)
+    return tuple(dict.fromkeys(student_id_text(v) for v in by_kind[2] or by_kind[1]))
 
 
 @_csv_errors

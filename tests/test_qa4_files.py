@@ -66,6 +66,7 @@ def test_peek_ids_reads_answer_rows_only():
     assert peek_ids((head + "00456,1,net1,1,1,0.5\nTOTAL,,,,,42\n" + head + "Jan,,,,,\n").encode()) == ("00456",)
     # a blank template still says whose it is; answers of two students split the file
     assert peek_ids((head + "00456,1,net1,1,1,\n").encode()) == ("00456",)
+    assert peek_ids((head + ",1,net1,1,1,0.5\n00456,1,a1,1,1,\nTOTAL,,,,,1\n").encode()) == ("00456",)
     assert peek_ids((head + "00456,1,net1,1,1,0.5\n00123,1,a1,1,1,\n00789,1,a1,1,1,1\n").encode()) == ("00456", "00789")
 
 
