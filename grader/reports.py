@@ -29,7 +29,7 @@ from .judge import CORRECT
 from .late import late_cell
 from .lms import neutralize
 from .identify import same_id
-from .pipeline import Gradebook, IdConflict
+from .pipeline import OTHER_VARIANT, OTHER_WEEK, Gradebook, IdConflict, OtherWork
 
 Table = list[dict[str, str]]  # a CSV read back: one dict per row, by header name
 
@@ -223,7 +223,7 @@ def class_rows_from_tables(grades: Table, details: Table) -> list[ClassRow]:
     return rows
 
 
-SHOWN_ATTENTION = 20  # id conflicts spelled out in the summary; the rest counted
+SHOWN_ATTENTION = 20  # id conflicts and integrity findings spelled out in the summary; the rest counted
 
 
 def _mangled(column: str, sid: str) -> str:
@@ -262,15 +262,45 @@ def conflict_line(c: IdConflict, status: Mapping[str, str]) -> str:
     return line + "."
 
 
-def attention_lines(book: Gradebook, rows: Sequence[ClassRow]) -> list[str]:
-    """What the instructor should check: every id conflict of this run's files, then students
-    flagged ``id-conflict`` in an earlier run (a partial regrade's summary of the whole class)."""
+def other_work_line(w: OtherWork, names: Mapping[str, str]) -> str:
+    """A submission the integrity check found, as the instructor needs it: whose key it fits."""
+    who = lambda sid: f"{sid} ({names[sid]})" if names.get(sid) else sid  # noqa: E731
+    line = f"{w.file}: graded for {who(w.student_id)}, {w.right} of {w.asked} entries right"
+    if w.other is not None:
+        return (line + f"; of the {w.apart} entries where their keys differ, {w.fits} fit the key of {who(w.other)}"
+                f" — {w.other}'s problems handed in under {w.student_id}'s id? Compare it with {w.other}'s work"
+                " and sheet; overrides.csv can set the grade.")
+    return (line + f"; it matches no key of this week (another week's sheet?), and its numbers do not follow from"
+            f" {w.student_id}'s own givens (W, x). Check the file.")
+
+
+ATTENTION_KINDS = {  # flag → (what one is called, what several are called)
+    "id-conflict": ("id conflict", "id conflicts"),
+    OTHER_VARIANT: ("file that fits another student's key", "files that fit another student's key"),
+    OTHER_WEEK: ("file that fits no key of this week", "files that fit no key of this week"),
+}
+
+
+def attention_lines(book: Gradebook, rows: Sequence[ClassRow]) -> list[tuple[str, str]]:
+    """What the instructor should check, as (flag, line): every id conflict of this run's files,
+    every file the integrity check found, then students flagged so in an earlier run (a partial
+    regrade's summary of the whole class)."""
     status = {r.student_id: r.status for r in rows}
-    lines = [conflict_line(c, status) for c in book.conflicts]
+    names = {s.id: s.name for s in book.week.students}
+    lines = [("id-conflict", conflict_line(c, status)) for c in book.conflicts]
+    lines += [(w.flag, other_work_line(w, names)) for w in book.other_work]
     regraded = {r.student.id for r in book.results}
-    lines += [f"{r.student_id}: flagged id-conflict in an earlier run; its message in {GRADES_FILE} says more"
-              for r in rows if r.student_id not in regraded and "id-conflict" in r.flags.split(";")]
+    lines += [(flag, f"{r.student_id}: flagged {flag} in an earlier run; its message in {GRADES_FILE} says more")
+              for flag in ATTENTION_KINDS for r in rows
+              if r.student_id not in regraded and flag in r.flags.split(";")]
     return lines
+
+
+def attention_heading(lines: Sequence[tuple[str, str]]) -> str:
+    """``needs attention: 2 id conflicts, 1 file that fits another student's key (flags … in grades.csv)``."""
+    kinds = Counter(flag for flag, _ in lines)
+    said = ", ".join(f"{n} {ATTENTION_KINDS[f][n != 1]}" for f, n in kinds.items())
+    return f"needs attention: {said} (flag{'s' if len(kinds) > 1 else ''} {', '.join(kinds)} in {GRADES_FILE})"
 
 
 def summary_facts(book: Gradebook, top: int = 5, rows: Sequence[ClassRow] | None = None) -> dict[str, Any]:
@@ -340,12 +370,12 @@ def print_summary(book: Gradebook, outdir: Path, console: Any, extra: Sequence[s
                 console.print(f"  {rest:>6}  for {len(f['reasons']) - SHOWN_NOT_UNDERSTOOD} other reasons")
     attention = f["attention"]
     if attention:
-        console.print(f"[bold]needs attention: {plural(len(attention), 'id conflict')}[/bold] "
-                      f"(flag id-conflict in {GRADES_FILE})")
-        for line in attention[:SHOWN_ATTENTION]:
+        heading, _, flags = attention_heading(attention).partition(" (")
+        console.print(f"[bold]{escape(heading)}[/bold] ({escape(flags)}")
+        for _, line in attention[:SHOWN_ATTENTION]:
             console.print(f"  {escape(line)}", overflow="fold")
         if len(attention) > SHOWN_ATTENTION:
-            console.print(f"  … and {len(attention) - SHOWN_ATTENTION} more: the flag id-conflict in {GRADES_FILE}")
+            console.print(f"  … and {len(attention) - SHOWN_ATTENTION} more: the flags in {GRADES_FILE}")
     for line in extra:
         console.print(escape(line))
     written = [outdir / GRADES_FILE, outdir / DETAILS_FILE] + ([f"{outdir / FEEDBACK_DIR}/"] if (outdir / FEEDBACK_DIR).is_dir() else [])

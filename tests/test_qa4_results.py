@@ -76,3 +76,92 @@ def test_a_blank_template_is_unreadable_too(runner, tmp_path, seed_mse, seed_ce)
     put(tmp_path / "subs", "s1.csv", blank.replace("student_id,problem,quantity,row,col,", "student_id,problem,quantity,row,col,value", 1))
     g = run(runner, tmp_path, tmp_path / "subs")
     assert g["s1"]["status"] == "unreadable" and "no answers found" in g["s1"]["message"]
+
+
+# ---- 3. work for another student's variant or another week is flagged ----
+
+def careless(student, k: int) -> dict:
+    """Work on one's own sheet with every step's typical mistake (and the wrong activation),
+    carried on: near 0 against the key, yet every number follows from the student's own givens."""
+    import numpy as np
+
+    from generator.solver import activation_of
+    from generator.steps import plan
+
+    problem = student.problems[k].problem
+    values = dict(problem.givens())
+    swap = {"sigmoid": "tanh", "tanh": "sigmoid", "relu": "sigmoid"}
+    for step in plan(problem.depth, problem.loss):
+        act = swap.get(activation_of(problem, step.layer), activation_of(problem, step.layer))
+        values[step.name] = right = np.asarray(step.compute(act, values))
+        for mistake in step.step.mistakes:
+            wrong = np.asarray(step.compute_mistake(mistake, act, values))
+            if wrong.shape == right.shape:
+                values[step.name] = wrong
+                break
+        values[step.name] = np.round(values[step.name], 3)
+    return values
+
+
+def graded(week, student, values):
+    from grader.judge import GradeConfig, judge_student
+    from grader.parse import Cell
+    from grader.pipeline import GRADED, StudentResult
+    from generator.record import asked_entries
+
+    cells = {}
+    for k, name, i, j in asked_entries(week, student):
+        x = float(values(k - 1)[name][i - 1, j - 1])
+        cells[(k, name, i, j)] = (Cell(repr(x), x, 2),)
+    return StudentResult(student, GRADED, 0.0, 1.0, judge_student(week, student, cells, GradeConfig()), files=("f.csv",))
+
+
+def test_integrity_check_flags_copies_and_other_weeks_but_not_careless_work():
+    from grader.pipeline import OTHER_VARIANT, OTHER_WEEK, other_work
+
+    ids = [(f"s{i:02d}", f"Student {i}") for i in range(40)]
+    week, before = build_week(ids, seed="qa4-now"), build_week(ids, seed="qa4-before")
+    students = week.students
+    n = len(students)
+    careless_work = [graded(week, s, lambda k, s=s: careless(s, k)) for s in students]
+    assert all(sum(e.verdict == "correct" for e in r.entries) < len(r.entries) / 2 for r in careless_work)
+    assert other_work(week, careless_work) == []  # wrong, but their own: nobody accused
+    copies = [graded(week, s, lambda k, i=i: dict(students[(i + 1) % n].problems[k].answers)) for i, s in enumerate(students)]
+    found = other_work(week, copies)
+    assert [(w.student_id, w.other, w.flag) for w in found] == \
+        [(s.id, students[(i + 1) % n].id, OTHER_VARIANT) for i, s in enumerate(students)]
+    last_week = [graded(week, s, lambda k, i=i: dict(before.students[i].problems[k].answers)) for i, s in enumerate(students)]
+    found = other_work(week, last_week)
+    assert len(found) >= 0.9 * n and {w.flag for w in found} == {OTHER_WEEK} and all(w.other is None for w in found)
+    zeros = [graded(week, s, lambda k, s=s: {q: 0 * m for q, m in s.problems[k].answers.items()}) for s in students[:5]]
+    assert other_work(week, zeros) == []  # a sheet of zeros is nobody's week
+
+
+def test_integrity_findings_are_flagged_and_named_in_the_summary(runner, tmp_path):
+    week = build_week([("00123", "Ada"), ("00456", "Bob"), ("00789", "Cy"), ("s4", "Dee")], seed="qa4-now")
+    before = build_week([("00123", "Ada"), ("00456", "Bob"), ("00789", "Cy"), ("s4", "Dee")], seed="qa4-before")
+    write_week(tmp_path / "week", week)
+    ada, bob, cy, dee = week.students
+    subs = tmp_path / "subs"
+    put(subs, "00123.csv", submission_csv(week, ada, exact_values(bob), student_id="00123"))  # Bob's problems
+    put(subs, "00456.csv", submission_csv(week, bob, exact_values(bob)))
+    put(subs, "00789.csv", submission_csv(week, cy, exact_values(before.students[2])))  # last week's sheet
+    put(subs, "s4.csv", submission_csv(week, dee, lambda k: careless(dee, k)))
+    result = invoke(runner, "grade", tmp_path / "week", subs, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    g = grades(tmp_path / "out")
+    assert [g[s]["flags"] for s in ("00123", "00456", "00789", "s4")] == ["other-variant", "", "other-week", ""]
+    assert "00456" not in g["00123"]["message"] and "another student's problems" in g["00123"]["message"]
+    summary = " ".join((tmp_path / "out" / "summary.txt").read_text().split())
+    printed = " ".join(result.output.split())
+    for text in (summary, printed):
+        assert ("needs attention: 1 file that fits another student's key, 1 file that fits no key of this week "
+                "(flags other-variant, other-week in grades.csv)") in text
+        assert f"{subs / '00123.csv'}: graded for 00123 (Ada)" in text and "fit the key of 00456 (Bob)" in text
+        assert f"{subs / '00789.csv'}: graded for 00789 (Cy)" in text
+        assert "matches no key of this week (another week's sheet?)" in text
+    # a partial regrade's whole-class summary still points at them
+    result = invoke(runner, "grade", tmp_path / "week", subs, "--out", tmp_path / "out", "--only", "00456")
+    assert result.exit_code == 0, result.output
+    summary = " ".join((tmp_path / "out" / "summary.txt").read_text().split())
+    assert "00123: flagged other-variant in an earlier run" in summary and "00789: flagged other-week in an earlier run" in summary
