@@ -8,6 +8,8 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
+
 from conftest import invoke
 from test_grade import grades, put, read_csv, run
 
@@ -165,3 +167,68 @@ def test_integrity_findings_are_flagged_and_named_in_the_summary(runner, tmp_pat
     assert result.exit_code == 0, result.output
     summary = " ".join((tmp_path / "out" / "summary.txt").read_text().split())
     assert "00123: flagged other-variant in an earlier run" in summary and "00789: flagged other-week in an earlier run" in summary
+
+
+# ---- 4. submitted matrices are column-aligned, like the expected ones ----
+
+def submitted_columns(html: str) -> list[list[list[float]]]:
+    """Per submitted matrix of a laid-out feedback page, per column: the right edges of its numbers."""
+    import weasyprint
+
+    from grader.feedback import TEMPLATES
+
+    doc = weasyprint.HTML(string=html, base_url=str(TEMPLATES)).render()
+    found: list[list[list[float]]] = []
+    seen: set[int] = set()  # an element may have several boxes (its lines, anonymous blocks): counted once
+
+    def classes(box) -> list[str]:
+        element = getattr(box, "element", None)
+        return (element.get("class") or "").split() if element is not None and getattr(box, "element_tag", "") == "span" else []
+
+    def walk(box, column: int | None, inside: bool):
+        cls = classes(box)
+        new = bool(cls) and id(box.element) not in seen
+        seen.add(id(getattr(box, "element", None)))
+        if new and "mat" in cls and "expr" in cls:
+            found.append([])
+            inside, column = True, 0
+        if new and inside and "r" in cls:
+            column = -1
+        if new and inside and "c" in cls:
+            column += 1
+        if inside and "n" in cls:
+            edge = max(t.position_x + t.width for t in box.descendants() if type(t).__name__ == "TextBox")
+            columns = found[-1]
+            columns.extend([] for _ in range(column + 1 - len(columns)))
+            columns[column].append(edge)
+            return column
+        for child in getattr(box, "children", ()):
+            column = walk(child, column, inside)
+        return column
+
+    for page in doc.pages:
+        walk(page._page_box, None, False)
+    return found
+
+
+def test_submitted_matrices_are_column_aligned(tmp_path):
+    from grader import ingest
+    from grader.feedback import feedback_html
+    from grader.pipeline import grade as grade_files
+
+    week = build_week([("s1", "Ada")], seed="qa4-pdf")
+    ada = week.students[0]
+    # numbers of different lengths in one column: -0.5, 0.25, 1.0, -0.0153 …
+    def sloppy(k):
+        return {n: np.array([[round(x * 1.37, 1 + (i + j) % 4) for j, x in enumerate(row)] for i, row in enumerate(v)])
+                for n, v in ada.problems[k].answers.items()}
+
+    put(tmp_path / "subs", "s1.csv", submission_csv(week, ada, sloppy))
+    result = grade_files(week, ingest.collect([tmp_path / "subs"])).result("s1")
+    shapes = [v.shape for q, v in ada.problems[0].answers.items() if q in {e.quantity for e in result.entries}]
+    for printed in (True, False):
+        matrices = submitted_columns(feedback_html(week, result, printed=printed))
+        assert sorted(len(m) for m in matrices) == sorted(cols for rows, cols in shapes if rows * cols > 1)
+        for columns, (rows, _) in zip(matrices, [s for s in shapes if s[0] * s[1] > 1]):
+            for edges in columns:
+                assert max(edges) - min(edges) < 0.5, (printed, edges)
