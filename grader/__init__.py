@@ -7,6 +7,7 @@ The stages, each a small module (the ``bpdrill grade`` command in ``cli`` string
 - ``identify``: whose file it is (id column, template name, Canvas/Moodle names);
 - ``judge``: per-entry verdicts with the tolerances stored in the week's record, points, config;
 - ``diagnose``: what went wrong (the typical mistakes of ``generator.steps``, error carried forward);
+- ``integrity``: work for another student's variant or another week's sheet (flags, no grade change);
 - ``pipeline``: the whole grading of a week as pure functions over those (``grade``);
 - ``overrides``, ``late``: a TA's decisions and late work, applied after grading;
 - ``reports``, ``feedback``, ``exports``, ``lms``: grades.csv, details.csv, feedback pages, LMS files.

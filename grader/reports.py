@@ -29,7 +29,8 @@ from .judge import CORRECT
 from .late import late_cell
 from .lms import neutralize
 from .identify import same_id
-from .pipeline import OTHER_VARIANT, OTHER_WEEK, Gradebook, IdConflict, OtherWork
+from .integrity import OTHER_VARIANT, OTHER_WEEK, OtherWork
+from .pipeline import Gradebook, IdConflict
 
 Table = list[dict[str, str]]  # a CSV read back: one dict per row, by header name
 

@@ -119,7 +119,7 @@ def graded(week, student, values):
 
 
 def test_integrity_check_flags_copies_and_other_weeks_but_not_careless_work():
-    from grader.pipeline import OTHER_VARIANT, OTHER_WEEK, other_work
+    from grader.integrity import OTHER_VARIANT, OTHER_WEEK, other_work
 
     ids = [(f"s{i:02d}", f"Student {i}") for i in range(40)]
     week, before = build_week(ids, seed="qa4-now"), build_week(ids, seed="qa4-before")
