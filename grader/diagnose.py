@@ -108,13 +108,18 @@ def with_carried_credit(entries: Sequence[EntryResult], diagnoses: Sequence[Diag
                         fraction: float) -> tuple[EntryResult, ...]:
     """The incorrect entries of a quantity that follows from the student's own earlier values
     (a "carried" diagnosis) earn ``fraction`` of their points (``[points] carried``)."""
-    carried = {(d.problem, d.quantity) for d in diagnoses if d.kind == "carried"}
-    # zeros follow from zeros (δ = 0 ⇒ ∂L/∂W = 0 ⇒ ∂L/∂X = 0): a quantity handed in as all zeros
-    # earns nothing by carrying, or an empty sheet of 0s would collect credit down the chain
+    # zeros follow from zeros (δ = 0 ⇒ ∂L/∂W = 0 ⇒ ∂L/∂X = 0, and W̃ = W − c·0 = W): a quantity
+    # handed in as all zeros, or carried only from such, earns nothing, or an empty sheet of 0s
+    # (W copied into W̃) would collect credit down the chain
     by_quantity: dict[tuple[int, str], list[EntryResult]] = {}
     for e in entries:
         by_quantity.setdefault((e.problem, e.quantity), []).append(e)
-    carried = {k for k in carried if any(e.value for e in by_quantity.get(k, ()))}
+
+    def zeros(problem: int, quantity: str) -> bool:
+        return not any(e.value for e in by_quantity.get((problem, quantity), ()))
+
+    carried = {(d.problem, d.quantity) for d in diagnoses if d.kind == "carried"
+               and not zeros(d.problem, d.quantity) and not all(zeros(d.problem, q) for q in d.inputs)}
     if not fraction or not carried:
         return tuple(entries)
     note = f"{CARRIED_NOTE}: {fraction:.0%} credit"

@@ -47,6 +47,12 @@ def test_carried_credit_is_not_earned_by_a_chain_of_zeros(seed_mse):
     found = diagnose(seed_mse, 1, entries, answers, tol)
     assert any(d.kind == "carried" for d in found)  # the diagnosis may say so …
     assert all(e.credit == 0 for e in with_carried_credit(entries, found, 0.5) if e.verdict == INCORRECT)  # … no credit
+    # gradients all 0, W copied into W̃ (= W − c·0): W̃ 'follows' from zeros, and earns nothing either
+    copied = {**zeros, "W1_new": seed_mse.givens()["W1"], "W2_new": seed_mse.givens()["W2"]}
+    entries = entries_of(copied, answers, tol)
+    found = diagnose(seed_mse, 1, entries, answers, tol)
+    assert {d.quantity for d in found if d.kind == "carried"} >= {"W2_new"}
+    assert all(e.credit == 0 for e in with_carried_credit(entries, found, 0.5) if e.verdict == INCORRECT)
     own = dict(answers)
     own["dL_da2"] = -np.asarray(answers["dL_da2"])
     own["delta2"] = np.asarray(answers["delta2"]) * -1  # the sign slip carried one step
