@@ -11,6 +11,7 @@ not changed. Pure functions over the results of :mod:`grader.pipeline`.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from itertools import permutations
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
@@ -104,6 +105,26 @@ def best_other_key(values: np.ndarray, own: int, keys: np.ndarray, tols: np.ndar
     return int(rows[best]), int(fits[best]), int(n_apart[best])
 
 
+def fits_own_reordered(values: np.ndarray, key: np.ndarray, tol: np.ndarray, lay: Layout) -> bool:
+    """Do ``values`` fit the student's own key with their problems in another order (problems 1
+    and 2 written under each other's numbers)? Only for problems of one layout, up to 4 of them."""
+    problems = sorted({k for k, _, _ in lay})
+    parts = [tuple((name, shape) for k, name, shape in lay if k == p) for p in problems]
+    if not 2 <= len(parts) <= 4 or len(set(parts)) != 1:
+        return False
+    n = values.size // len(parts)
+    blocks = [slice(i * n, (i + 1) * n) for i in range(len(parts))]
+    with np.errstate(invalid="ignore"):
+        for order in permutations(range(len(parts))):
+            if order == tuple(range(len(parts))):
+                continue
+            k = np.concatenate([key[blocks[j]] for j in order])
+            t = np.concatenate([tol[blocks[j]] for j in order])
+            if (np.abs(k - values) <= t).sum() >= FIT_OTHER * values.size:
+                return True
+    return False
+
+
 def fits_own_givens(student: Student, entries: Sequence[EntryResult]) -> tuple[int, int]:
     """(entries that fit, entries checked) of the steps that take a given W or X^[1], each
     computed from the student's own givens and their own submitted inputs: work done on this
@@ -163,6 +184,8 @@ def other_work(week: Week, results: Sequence[StudentResult]) -> list[OtherWork]:
         if values.size != keys.shape[1]:
             continue
         right = sum(e.verdict == CORRECT for e in r.entries)
+        if fits_own_reordered(values, keys[row_of[r.id]], tols[row_of[r.id]], lay):
+            continue  # their own problems under other numbers: their own work, nobody else's
         found = best_other_key(values, row_of[r.id], keys, tols)
         if found is not None:
             j, fits, apart = found

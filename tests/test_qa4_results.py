@@ -232,3 +232,24 @@ def test_submitted_matrices_are_column_aligned(tmp_path):
         for columns, (rows, _) in zip(matrices, [s for s in shapes if s[0] * s[1] > 1]):
             for edges in columns:
                 assert max(edges) - min(edges) < 0.5, (printed, edges)
+
+
+def test_own_problems_under_swapped_numbers_are_not_another_weeks(runner, tmp_path):
+    """QA round 3: problems 1 and 2 done right but written under each other's numbers were flagged
+    other-week ('your numbers fit none of this week's problems'). Their own work: no flag."""
+    from conftest import invoke
+    from generator.record import read_week
+    from grader.integrity import OTHER_WEEK, other_work
+
+    (tmp_path / "r.csv").write_text("id,name\n" + "".join(f"s{i:02d},S {i}\n" for i in range(12)))
+    for out, seed in (("w", "now"), ("before", "then")):
+        r = invoke(runner, "generate", "--out", tmp_path / out, "--roster", tmp_path / "r.csv", "--seed", seed,
+                   "--problems", "2", "--hidden-activation", "tanh", "--no-pdf", "--no-progress")
+        assert r.exit_code == 0, r.output
+    week, before = read_week(tmp_path / "w"), read_week(tmp_path / "before")
+    swapped = [graded(week, s, lambda k, s=s: dict(s.problems[1 - k].answers)) for s in week.students]
+    assert all(sum(e.verdict == "correct" for e in r.entries) < len(r.entries) / 2 for r in swapped)
+    assert other_work(week, swapped) == []
+    last_week = [graded(week, s, lambda k, i=i: dict(before.students[i].problems[k].answers))
+                 for i, s in enumerate(week.students)]
+    assert {w.flag for w in other_work(week, last_week)} == {OTHER_WEEK}
