@@ -368,6 +368,11 @@ def _add_to_week(out: Path, more: Path, id_column: str | None, progress: bool = 
     if already:
         typer.echo(f"{more}: {len(already)} of its {len(roster.entries)} students are already in the week "
                    f"and stay as they are", err=True)
+        zeros = [(e, known) for e, known in already if e.id.isdigit() and e.id != known]
+        if zeros:
+            e, known = zeros[0]
+            warn(f"{more}: {len(zeros)} of them by an id with its leading zeros lost (line {e.line}: {e.id} is "
+                 f"{known}, e.g. by Excel); their record keeps the week's id")
     if not entries:
         return Made(week, (), had_pdfs)
     with SlowProgress(len(entries), shown=progress) as bar:

@@ -262,12 +262,25 @@ def build_week(
     )
 
 
-def split_new(week: Week, entries: Sequence[RosterEntry]) -> tuple[list[RosterEntry], list[RosterEntry]]:
-    """(the entries whose id is not in the week yet, those already in it): a whole roster exported
-    again adds just the students who joined since."""
-    existing = {unicodedata.normalize("NFC", s.id) for s in week.students}  # a record from before NFC ids
-    new = [e for e in entries if unicodedata.normalize("NFC", e.id) not in existing]
-    return new, [e for e in entries if unicodedata.normalize("NFC", e.id) in existing]
+def split_new(week: Week, entries: Sequence[RosterEntry]) -> tuple[list[RosterEntry], list[tuple[RosterEntry, str]]]:
+    """(the entries whose student is not in the week yet, [(entry, the week's id)] of those already
+    in it): a whole roster exported again adds just the students who joined since. An id that is
+    a week's numeric id with its leading zeros lost (Excel: 00123 → 123) is that student."""
+    existing = {unicodedata.normalize("NFC", s.id): s.id for s in week.students}  # a record from before NFC ids
+    digits: dict[str, list[str]] = {}
+    for s in week.students:
+        if s.id.isdigit():
+            digits.setdefault(s.id.lstrip("0"), []).append(s.id)
+    new, already = [], []
+    for e in entries:
+        known = existing.get(unicodedata.normalize("NFC", e.id))
+        if known is None and e.id.isdigit() and len(digits.get(e.id.lstrip("0"), [])) == 1:
+            known = digits[e.id.lstrip("0")][0]
+        if known is None:
+            new.append(e)
+        else:
+            already.append((e, known))
+    return new, already
 
 
 class DuplicateStudent(ValueError):
@@ -282,7 +295,7 @@ def add_students(week: Week, entries: Sequence[RosterEntry], roster_info: Mappin
     already in the week changes. Refuses an id already in the week (:class:`DuplicateStudent`)."""
     already = split_new(week, entries)[1]
     if already:
-        raise DuplicateStudent(already[0])
+        raise DuplicateStudent(already[0][0])
     new = make_students(entries, options_from_record(week), (s.file for s in week.students), progress)
     roster = dict(week.roster)
     roster["added"] = [*roster.get("added", []), dict(roster_info)]

@@ -108,6 +108,11 @@ def test_add_students_changes_no_one_else(week30, tmp_path, runner):
     assert r.exit_code == 0 and f"{len(IDS) + 1} of its {len(IDS) + 2} students are already" in r.stderr, r.stderr
     again = problems_by_id(week30)
     assert len(again) == len(IDS) + 3 and {i: again[i] for i in after} == after
+    # the same roster after Excel ate the leading zeros: the same students, said so
+    r = invoke(runner, "generate", "--out", week30, "--no-pdf", "--add-students",
+               roster(tmp_path / "eaten.csv", [i.lstrip("0") for i in IDS[:3]]))
+    assert r.exit_code == 0 and "3 of them by an id with its leading zeros lost (line 2: 1 is 00001" in r.stderr, r.stderr
+    assert problems_by_id(week30) == again
     r = invoke(runner, "generate", "--out", week30, "--add-students", tmp_path / "dup.csv", "--seed", "x")
     assert r.exit_code == 2 and "--seed" in r.stderr
 
