@@ -469,7 +469,7 @@ def _assemble(parts: Iterable[Path], output: Path, duplex: bool = True, title: s
             reader = PdfReader(part, strict=True)  # our own well-formed files: no xref repair pass
         except (PyPdfError, OSError) as e:
             raise DamagedPdf(f"{part}: not a readable PDF ({e}); render it again: "
-                             f"bpdrill render {part.parent.parent} --fresh") from None
+                             f"bpdrill render {part.parent.parent}") from None
         if "/Lang" not in writer.root_object and "/Lang" in reader.root_object:
             writer.root_object[NameObject("/Lang")] = TextStringObject(reader.root_object["/Lang"])
         writer.append(reader)

@@ -311,7 +311,7 @@ def test_a_damaged_pdf_is_rendered_again_and_combine_names_it(tmp_path, runner):
     assert PdfReader(key).pages
     key.write_bytes(b"")
     r = invoke(runner, "combine", tmp_path)
-    assert r.exit_code == 2 and f"{key}: not a readable PDF" in r.output and "--fresh" in r.output, r.output
+    assert r.exit_code == 2 and f"{key}: not a readable PDF" in r.output and "bpdrill render" in r.output, r.output
     sheet = tmp_path / "sheets" / f"{ann.file}.pdf"
     before = sheet.stat().st_mtime_ns
     r = invoke(runner, "render", tmp_path, "--jobs", "1", "--no-progress", "--fresh")  # everyone, up to date or not
