@@ -144,6 +144,24 @@ class Roster:
             return Match(found, f"id {t} read as {found} (leading zeros lost, e.g. by Excel)")
         return Match(None)
 
+    def by_student(self, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The ids as written, grouped by the roster student each names (``match_id``: exact,
+        leading zeros eaten, ``456.0``): ``00123`` and ``123`` are one student's rows, not two
+        submissions. An id that names no one is a group of its own, keyed by its text."""
+        groups: dict[str, tuple[str, ...]] = {}
+        for text in ids:
+            key = self.match_id(text).student_id or student_id_text(text)
+            groups[key] = groups.get(key, ()) + (text,)
+        return groups
+
+    def match_ids(self, ids: Sequence[str]) -> Match:
+        """The one roster student all of ``ids`` name (their notes joined), else Match(None)."""
+        matches = [self.match_id(t) for t in ids]
+        found = {m.student_id for m in matches}
+        if len(found) != 1 or None in found:
+            return Match(None)
+        return Match(matches[0].student_id, "; ".join(dict.fromkeys(m.note for m in matches if m.note)))
+
     def match_token(self, token: str) -> Match:
         """An LMS's id for a person: its own id column first (Canvas user 123 is not roster
         student 00123 with leading zeros lost), then the roster's id."""
@@ -170,6 +188,12 @@ class Identity:
     conflict: bool = False  # the column and the name disagree (or the column names no one on the roster)
     column: str = ""  # the student_id column's one id, as written ("" if none or several)
     name_says: str | None = None  # the roster student the file name (or LMS folder) names, if any
+    uploaded_by: str | None = None  # the roster student the LMS says handed it in (Canvas user, Moodle folder), if known
+
+    @property
+    def own(self) -> bool:
+        """Handed in by the student it is graded for (or by no one the LMS names)."""
+        return self.uploaded_by is None or self.uploaded_by == self.student_id
 
 
 def _from_name(roster: Roster, name: LmsName) -> tuple[Match, str]:
@@ -199,8 +223,10 @@ def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str], shared: 
     go by their column only: when it names no one on the roster they are no one's (reported),
     never given to whoever the file's name names — that student's own rows are in the file."""
     notes: list[str] = []
-    from_column: Match = Match(None)
-    if len(ids_in_file) > 1:
+    from_column = roster.match_ids(ids_in_file) if len(ids_in_file) > 1 else Match(None)
+    if from_column.student_id:  # 00123 and 123 (leading zeros eaten) are one student
+        ids_in_file = ids_in_file[:1]
+    elif len(ids_in_file) > 1:
         notes.append(f"rows name several students ({', '.join(ids_in_file[:4])}); the file name decides")
     elif ids_in_file:
         from_column = roster.match_id(ids_in_file[0])
@@ -210,6 +236,7 @@ def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str], shared: 
                 return Identity(None, "", (notes[0] + " (the file's other rows name other students, so its name "
                                            "cannot say whose these are); not graded",), column=ids_in_file[0])
     from_name, how_name = _from_name(roster, name)
+    uploader = from_name.student_id if name.kind and how_name.startswith(name.kind) else None
     column = ids_in_file[0] if len(ids_in_file) == 1 else ""
     if from_column.student_id:
         if from_column.note:
@@ -218,13 +245,14 @@ def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str], shared: 
         if conflict:
             notes.append(f"conflict: the student_id column says {from_column.student_id}, "
                          f"the {how_name} says {from_name.student_id}; the column counts")
-        return Identity(from_column.student_id, "student_id column", tuple(notes), conflict, column, from_name.student_id)
+        return Identity(from_column.student_id, "student_id column", tuple(notes), conflict, column, from_name.student_id,
+                        uploader)
     if from_name.student_id:
         if from_name.note:
             notes.append(from_name.note)
         # a column that names no one on the roster (a typo, an id Excel turned into a number) disagrees too
         conflict = len(ids_in_file) > 1 or bool(column and not same_id(column, from_name.student_id))
-        return Identity(from_name.student_id, how_name, tuple(notes), conflict, column, from_name.student_id)
+        return Identity(from_name.student_id, how_name, tuple(notes), conflict, column, from_name.student_id, uploader)
     if from_name.note:  # e.g. a folder's name that fits several students
         notes.append(from_name.note)
     return Identity(None, "", tuple(notes) or ("neither a student_id column nor the file name names a student on the roster",))

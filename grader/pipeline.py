@@ -32,7 +32,7 @@ from typing import Collection, Iterable, Mapping, Sequence
 from generator.record import Student, Week, asked_names
 
 from .diagnose import Diagnosis, diagnose, with_carried_credit
-from .identify import Identity, LmsName, Roster, identify, latest_first, lms_name, same_id
+from .identify import Identity, LmsName, Roster, identify, latest_first, lms_name
 from .integrity import OtherWork, other_work, with_other_work
 from .ingest import SUBMISSION_SUFFIXES, WORKBOOK_SUFFIXES, SubmittedFile, Unreadable, listing, plural
 from .judge import GradeConfig, EntryResult, collect_entries, judge_student, total
@@ -101,6 +101,7 @@ class IdConflict:
     name_says: str | None  # the roster student its name names (None: none)
     graded_as: str  # whose file it was taken for
     counted: bool  # it is the file graded for ``graded_as`` (else an older or unreadable one)
+    uploaded_by: str | None = None  # the roster student the LMS says handed it in, when that is what its name says
 
 
 @dataclass(frozen=True)
@@ -221,23 +222,26 @@ class Parser:
         except Exception as e:  # noqa: BLE001 — one bad file never stops the run
             return None, _why(e)
         if rf.only:
-            parsed = replace(parsed, rows=tuple(r for r in parsed.rows if r.student_id == rf.only))
+            parsed = replace(parsed, rows=tuple(r for r in parsed.rows if r.student_id in rf.ids))
         return parsed, ""
 
 
 # ---- stage: whose ----
 
-def split_by_student(rf: ReadFile) -> list[ReadFile]:
-    """A file with rows for several students (a TA's key, a class export) → one part per student."""
-    if len(rf.ids) < 2:
+def split_by_student(rf: ReadFile, roster: Roster) -> list[ReadFile]:
+    """A file with rows for several students (a TA's key, a class export) → one part per
+    roster student its ids name (``Roster.by_student``): rows under ``00123`` and under ``123``
+    (Excel ate the zeros) or ``123.0`` are one part, never two submissions of one student."""
+    groups = roster.by_student(rf.ids)
+    if len(groups) < 2:
         return [rf]
-    return [replace(rf, ids=(sid,), only=sid) for sid in rf.ids]
+    return [replace(rf, ids=ids, only=sid) for sid, ids in groups.items()]
 
 
 def assign_files(roster: Roster, files: Sequence[ReadFile]) -> tuple[dict[str, list[tuple[ReadFile, Identity]]], list[FileOutcome]]:
     owned: dict[str, list[tuple[ReadFile, Identity]]] = {}
     orphans: list[FileOutcome] = []
-    for rf in (part for f in files for part in split_by_student(f)):
+    for rf in (part for f in files for part in split_by_student(f, roster)):
         who = identify(roster, rf.name, rf.ids, shared=bool(rf.only))
         if who.student_id is None:
             reason = rf.error or "; ".join(who.notes)
@@ -258,16 +262,31 @@ def choose_file(candidates: Sequence[tuple[ReadFile, Identity]], rules: LateRule
 
     An on-time submission is never replaced by a later one without the message saying so,
     and one after the policy's cut-off never replaces it (``late.choose_submission``).
+    A file another student uploaded (the LMS names them, its column names this student) never
+    replaces the student's own upload: the own ones count first, however late the other came.
     """
     textual = [c for c in candidates if c[0].textual]
     pool = textual or list(candidates)
+    own = [c for c in pool if c[1].own]
+    foreign = [c for c in pool if not c[1].own] if own else []
+    pool = own or pool
     order = latest_first((rf.name, rf.file.mtime, rf.source) for rf, _ in pool)
     names = Counter(rf.file.name for rf, _ in pool)  # files of the same name are told apart by where they were
     ranked = [Candidate(rf.file.name if names[rf.file.name] == 1 else rf.source, file_lateness(rf, rules),
                         len(order) - n, pool[i]) for n, i in enumerate(order) for rf in (pool[i][0],)]  # rank: identify's order
     choice = choose_submission(ranked, rules.policy)
-    others = [c.ref for c in choice.others] + ([c for c in candidates if not c[0].textual] if textual else [])
-    return choice.chosen.ref, others, choice.chosen.lateness, choice.message
+    others = [c.ref for c in choice.others] + foreign + ([c for c in candidates if not c[0].textual] if textual else [])
+    message = "; ".join(filter(None, (choice.message, foreign_message(choice.chosen.name, foreign))))
+    return choice.chosen.ref, others, choice.chosen.lateness, message
+
+
+def foreign_message(chosen: str, foreign: Sequence[tuple[ReadFile, Identity]]) -> str:
+    """Why files another student uploaded are not graded ("" when there are none)."""
+    if not foreign:
+        return ""
+    by = listing(sorted({who.uploaded_by for _, who in foreign if who.uploaded_by}))
+    return (f"not graded: {listing([rf.file.name for rf, _ in foreign])}, uploaded by {by} (the LMS says so) — "
+            f"the student's own upload {chosen} counts")
 
 
 # ---- stage: grade one student ----
@@ -336,7 +355,9 @@ def grade_student(week: Week, student: Student, candidates: Sequence[tuple[ReadF
     flags: list[str] = []
     messages: list[str] = list(who.notes)
     outcomes = [FileOutcome(o.source, student.id, "older" if o.textual else "not used",
-                            "another file counts" if o.textual else (o.error or "not a CSV file")) for o, _ in others]
+                            (("another file counts" if ow.own or not who.own else
+                              f"uploaded by {ow.uploaded_by}; {student.id}'s own upload counts")
+                             if o.textual else (o.error or "not a CSV file"))) for o, ow in others]
     if others:
         flags.append("several-files")
         unused = [o.file.name for o, _ in others if not o.textual]
@@ -345,7 +366,7 @@ def grade_student(week: Week, student: Student, candidates: Sequence[tuple[ReadF
             messages.append("not an answer sheet, not used: " + listing(unused))
     if any("leading zeros" in n for n in who.notes):
         flags.append("leading-zeros")
-    if who.conflict:
+    if who.conflict or any(ow.conflict for _, ow in others):  # the summary's "needs attention" names the file
         flags.append("id-conflict")
     penalty = late_penalty(rules.policy, late)
     if late.late or penalty.multiplier < 1:
@@ -365,8 +386,6 @@ def grade_student(week: Week, student: Student, candidates: Sequence[tuple[ReadF
         return StudentResult(student, UNREADABLE, 0.0, total(entries)[1], entries, (), tuple(flags), files,
                              tuple([f"{rf.file.name}: {error}"] + messages), late), outcomes
     messages += notes
-    if any(not same_id(i, student.id) for i in rf.ids):
-        flags.append("id-conflict")
     entries = judge_student(week, student, cells, config)
     if any(e.note.startswith("given") for e in entries):
         flags.append("duplicate-entries")
@@ -425,7 +444,8 @@ def grade(week: Week, files: Sequence[SubmittedFile], config: GradeConfig | None
             used = [FileOutcome(rf.source, student.id, "unreadable", "internal error") for rf, _ in owned.get(student.id, [])]
         results.append(result)
         outcomes += used
-        conflicts += [IdConflict(rf.source, who.column, who.name_says, student.id, rf.source in result.files[:1])
+        conflicts += [IdConflict(rf.source, who.column, who.name_says, student.id, rf.source in result.files[:1],
+                                         who.uploaded_by)
                       for rf, who in owned.get(student.id, []) if who.conflict]
     if wanted is not None:  # files of students not regraded are neither used nor "not understood"
         outcomes = [o for o in outcomes if not o.student_id or o.student_id in wanted]

@@ -252,6 +252,8 @@ def conflict_line(c: IdConflict, status: Mapping[str, str]) -> str:
     took = f"graded for {c.graded_as} ({how})" if c.counted else \
         f"taken for {c.graded_as} ({how}) but not graded: another file of {c.graded_as} counts"
     line = f"{c.file}: {said} — {took}"
+    if c.uploaded_by is not None and c.uploaded_by == c.name_says and not by_name:
+        return upload_line(c, status)
     if c.name_says is not None and not by_name:
         other = c.name_says
         line += f"; {other} " + ("has no submission" if status.get(other) == "missing" else "is graded from another file")
@@ -261,6 +263,19 @@ def conflict_line(c: IdConflict, status: Mapping[str, str]) -> str:
         line += (f". If it does not belong to {c.graded_as}, write the right id in its student_id column and grade"
                  " again; if it does, nothing to do")
     return line + "."
+
+
+def upload_line(c: IdConflict, status: Mapping[str, str]) -> str:
+    """A file one student uploaded whose column names another: it never replaces the named
+    student's own upload (``pipeline.choose_file``), so it counts only when they have none."""
+    up, sid = c.uploaded_by, c.graded_as
+    took = f"graded for {sid} (the column counts)" if c.counted else f"not graded: {sid}'s own upload counts"
+    has = "has no submission" if status.get(up) == "missing" else "is graded from another file"
+    return (f"{c.file}: its student_id column says {c.column or 'several students'}, its name says {up} (the LMS's"
+            f" uploader) — {took}; {up} {has}. " + (f"{sid} uploaded no file of their own. " if c.counted else "")
+            + f"If it is {up}'s own work, write {up} in its student_id column (as text, so that leading zeros stay)"
+            f" and grade again; if {up} handed in {sid}'s file, "
+            + (f"check with {sid} that it is theirs." if c.counted else f"{sid}'s grade stands and {up} handed in nothing of their own."))
 
 
 def other_work_line(w: OtherWork, names: Mapping[str, str]) -> str:
