@@ -16,6 +16,7 @@ from typing import Mapping, Sequence
 from generator.record import Week, write_text_atomic
 
 from .lms import canvas_csv, moodle_csv, moodle_feedback_zip, neutralize
+from .identify import internal_note
 from .ingest import plural
 from .reports import CANVAS_FILE, FEEDBACK_DIR, MOODLE_FILE, MOODLE_ZIP, Table
 
@@ -31,19 +32,32 @@ def lms_points(row: Mapping[str, str]) -> float | None:
     return points if row.get("status") == "graded" or points > 0 else None
 
 
+def sentence(text: str) -> str:
+    """``text`` as a sentence: capital first letter, closing period."""
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?", "…")) else ".") if text else ""
+
+
+def student_messages(message: str) -> str:
+    """grades.csv's message (`` | ``-joined) as sentences for the student: notes on whose the
+    file is (``identify.internal_note``) stay with the instructor."""
+    return " ".join(sentence(m) for m in message.split(" | ") if m.strip() and not internal_note(m))
+
+
 def feedback_line(row: Mapping[str, str], has_file: bool) -> str:
-    """One line for Moodle's feedback column."""
-    status, message = row.get("status", ""), (row.get("message") or "").strip()
+    """One line for Moodle's feedback column; ``has_file``: a feedback file goes to the student
+    with it (``moodle-feedback.zip``)."""
+    status, message = row.get("status", ""), student_messages(row.get("message") or "")
     if status == "missing" and lms_points(row) is None:
         text = "No submission was found."
     elif status == "unreadable" and lms_points(row) is None:
-        text = f"Your submission could not be read: {message}"
+        text = "Your submission could not be read." + (f" {message}" if message else "")
     else:
         text = f"{row.get('points')} of {row.get('max_points')} points ({row.get('percent')}%)."
         if message:
             text += f" {message}"
     if has_file:
-        text += " The feedback file shows every entry."
+        text += " The attached feedback file shows every entry."
     return text if len(text) <= FEEDBACK_CHARS else text[: FEEDBACK_CHARS - 1] + "…"
 
 
@@ -66,12 +80,11 @@ def write_lms_files(week: Week, grades: Table, outdir: Path, assignment: str,
             path = outdir / FEEDBACK_DIR / f"{s.file}{feedback_suffix}"
             if path.is_file():
                 feedback_files[s.id] = path
-    texts = {sid: feedback_line(row, sid in feedback_files) for sid, row in rows.items()}
     students: Sequence = week.students
     write_text_atomic(outdir / CANVAS_FILE, canvas_csv(students, points, assignment))
-    write_text_atomic(outdir / MOODLE_FILE, moodle_csv(students, points, texts))
     written = [outdir / CANVAS_FILE, outdir / MOODLE_FILE]
     notes = [f"Canvas column: {assignment!r}"]
+    zipped: Mapping[str, str] = {}  # student id → folder: the students whose feedback file Moodle attaches
     if folders:
         if not feedback_files:
             notes.append(f"Moodle folders seen, but no feedback files were written (--feedback none): no {MOODLE_ZIP}")
@@ -80,8 +93,11 @@ def write_lms_files(week: Week, grades: Table, outdir: Path, assignment: str,
                                      folders)
             (outdir / MOODLE_ZIP).write_bytes(fz.data)
             written.append(outdir / MOODLE_ZIP)
+            zipped = fz.folders
             notes.append(f"{MOODLE_ZIP}: feedback of {plural(len(fz.folders), 'student')} in their Moodle participant folders")
             if fz.skipped:
                 notes.append(f"not in {MOODLE_ZIP} (no Moodle folder seen; upload from {outdir / FEEDBACK_DIR}/ one by one): "
                              + ", ".join(sid for sid, _ in fz.skipped))
+    texts = {sid: feedback_line(row, sid in zipped) for sid, row in rows.items()}
+    write_text_atomic(outdir / MOODLE_FILE, moodle_csv(students, points, texts))
     return Exported(tuple(written), tuple(notes))

@@ -108,6 +108,19 @@ def _numeric(text: str) -> str | None:
     return None
 
 
+# Notes on whose a file is (``identify``, ``pipeline.foreign_message``): for the instructor
+# (grades.csv, the summary), never for the student — they may name other students.
+INTERNAL_NOTE = re.compile(
+    r"rows name several students \(|student_id '.*' is not on the roster|id \S+ read as \S+ \(leading zeros lost"
+    r"|conflict: the student_id column says |identified by the name |the name '.*' in the LMS folder matches "
+    r"|neither a student_id column nor |not graded: .*, uploaded by ", re.S)
+
+
+def internal_note(note: str) -> bool:
+    """Whether a result's message is about identifying the file (the instructor's, not the student's)."""
+    return bool(INTERNAL_NOTE.match(note.strip()))
+
+
 @dataclass(frozen=True)
 class Match:
     student_id: str | None

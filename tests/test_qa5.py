@@ -6,10 +6,11 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-from test_grade import put
+from test_grade import put, read_csv
 from test_qa4_files import grade, week  # noqa: F401 — the fixture: Anna 00123, Jan 00456 on a Canvas roster
 
 from grader.demo import exact_values, no_update, submission_csv
+from grader.exports import feedback_line
 
 
 def squeezed(text: str) -> str:
@@ -94,3 +95,26 @@ def test_another_students_upload_counts_when_the_student_has_none(runner, tmp_pa
     assert (g["00456"]["percent"], g["00456"]["flags"]) == ("100", "id-conflict")
     s = squeezed(summary)
     assert squeezed("graded for 00456 (the column counts); 00123 has no submission. 00456 uploaded no file of their own") in s
+
+
+# ---- 3. what moodle.csv's feedback column tells the student ----
+
+def test_moodle_feedback_is_sentences_without_the_instructors_notes():
+    row = {"status": "graded", "points": "26", "max_points": "26", "percent": "100",
+           "message": "identified by the name 'Zoe Ångström' in the LMS folder | id 123 read as 00123 (leading zeros lost, "
+                      "e.g. by Excel) | conflict: the student_id column says 00456, the canvas file name says 00123; the "
+                      "column counts | not graded: a.csv, uploaded by 00123 (the LMS says so) — the student's own upload "
+                      "b.csv counts | late by 2 h; no late penalty"}
+    assert feedback_line(row, True) == ("26 of 26 points (100%). Late by 2 h; no late penalty. "
+                                        "The attached feedback file shows every entry.")
+    assert feedback_line(row, False) == "26 of 26 points (100%). Late by 2 h; no late penalty."
+
+
+def test_moodle_feedback_mentions_a_feedback_file_only_for_students_who_get_one(runner, tmp_path, week):
+    anna = week.students[0]
+    g, _ = grade(runner, tmp_path, _zip(tmp_path / "subs" / "m.zip", [
+        ("Anna Nowak_5001_assignsubmission_file_/answers.csv", submission_csv(week, anna, exact_values(anna), student_id=""))]))
+    assert "identified by the name" in g["00123"]["message"]  # grades.csv keeps the instructor's note
+    moodle = {r["ID number"]: r["Feedback"] for r in read_csv(tmp_path / "out" / "moodle.csv")}
+    assert moodle["00123"].endswith(" points (100%). The attached feedback file shows every entry."), moodle
+    assert moodle["00456"] == "No submission was found."
