@@ -22,6 +22,7 @@ from generator.record import Week
 from generator.steps import plan
 
 from .diagnose import Diagnosis
+from .identify import internal_note
 from .judge import CORRECT, INCORRECT, MISSING, EntryResult
 from .pipeline import StudentResult
 
@@ -125,6 +126,8 @@ def feedback_context(week: Week, result: StudentResult, printed: bool = False) -
         "title": week.title or "Backpropagation",
         "student": result.student,
         "result": result,
+        # what the student reads: the notes on whose file it is (which may name another student) are the instructor's
+        "messages": [m for m in result.messages if not internal_note(m)],
         "points": fmt_number(result.points, 4),
         "max_points": fmt_number(result.max_points, 4),
         "percent": fmt_number(round(result.percent, 1), 4),

@@ -86,6 +86,8 @@ def test_a_file_another_student_uploaded_does_not_replace_ones_own(runner, tmp_p
     assert squeezed(f"{theirs}: its student_id column says 00456, its name says 00123") in s
     assert squeezed("not graded: 00456's own upload counts; 00123 has no submission") in s
     assert squeezed("if it belongs to 00456, nothing to do") not in s
+    feedback = next((tmp_path / "out").glob("feedback/*00456*.html")).read_text(encoding="utf-8")
+    assert "00123" not in feedback and "uploaded by" not in feedback  # the student's page names no one else
 
 
 def test_another_students_upload_counts_when_the_student_has_none(runner, tmp_path, week):
