@@ -7,8 +7,10 @@ resubmission: its user id, through the roster's id column; Moodle
 then the template's own name (``answers/<file>.csv``). So a file uploaded by one student whose
 column names another is a conflict whatever it is called. Ids compare as trimmed
 text in Unicode NFC (``é`` composed or decomposed is one id); when Excel has eaten leading zeros
-(``123`` for ``00123``) a unique numeric match is accepted and noted. A conflict, or an id not on
-the roster, is reported.
+(``123`` for ``00123``) a unique numeric match is accepted and noted, and so is the student's own
+name written in the column ("Jan Kowalski", "Kowalski, Jan": ``name_keys``) when it fits one
+roster student (a name that fits several is reported, never guessed). A conflict, or an id not
+on the roster, is reported.
 
 An LMS's own ids (a Canvas user id kept in a roster column) are looked for only where the LMS
 puts them — inside a Canvas name or a Moodle folder — never in a plain file name: ``junk/99.csv``
@@ -111,7 +113,8 @@ def _numeric(text: str) -> str | None:
 # Notes on whose a file is (``identify``, ``pipeline.foreign_message``): for the instructor
 # (grades.csv, the summary), never for the student — they may name other students.
 INTERNAL_NOTE = re.compile(
-    r"rows name several students \(|student_id '.*' is not on the roster|id \S+ read as \S+ \(leading zeros lost"
+    r"rows name several students \(|student_id '.*' (?:is not on the roster|read as \S+ \(the student's name\)"
+    r"|names \d+ students on the roster)|id \S+ read as \S+ \(leading zeros lost"
     r"|conflict: the student_id column says |identified by the name |the name '.*' in the LMS folder matches "
     r"|neither a student_id column nor |not graded: .*, uploaded by ", re.S)
 
@@ -157,19 +160,33 @@ class Roster:
             return Match(found, f"id {t} read as {found} (leading zeros lost, e.g. by Excel)")
         return Match(None)
 
+    def match_cell(self, text: str) -> Match:
+        """A student_id cell: a roster id (``match_id``), else the student's own name written
+        there ("Jan Kowalski", "Kowalski, Jan"). A name that fits several students names none,
+        and the note says so."""
+        found = self.match_id(text)
+        if found.student_id:
+            return found
+        t = student_id_text(text)
+        ids = self.named(t)
+        if len(ids) == 1:
+            return Match(ids[0], f"student_id {t!r} read as {ids[0]} (the student's name)")
+        return Match(None, f"student_id {t!r} names {len(ids)} students on the roster ({_few(ids)})" if ids else "")
+
     def by_student(self, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        """The ids as written, grouped by the roster student each names (``match_id``: exact,
-        leading zeros eaten, ``456.0``): ``00123`` and ``123`` are one student's rows, not two
-        submissions. An id that names no one is a group of its own, keyed by its text."""
+        """The ids as written, grouped by the roster student each names (``match_cell``: exact,
+        leading zeros eaten, ``456.0``, the student's name): ``00123`` and ``123`` are one
+        student's rows, not two submissions. An id that names no one is a group of its own,
+        keyed by its text."""
         groups: dict[str, tuple[str, ...]] = {}
         for text in ids:
-            key = self.match_id(text).student_id or student_id_text(text)
+            key = self.match_cell(text).student_id or student_id_text(text)
             groups[key] = groups.get(key, ()) + (text,)
         return groups
 
     def match_ids(self, ids: Sequence[str]) -> Match:
         """The one roster student all of ``ids`` name (their notes joined), else Match(None)."""
-        matches = [self.match_id(t) for t in ids]
+        matches = [self.match_cell(t) for t in ids]
         found = {m.student_id for m in matches}
         if len(found) != 1 or None in found:
             return Match(None)
@@ -181,16 +198,23 @@ class Roster:
         ids = self.by_column.get(student_id_text(token), [])
         return Match(ids[0]) if len(ids) == 1 else self.match_id(token)
 
+    def named(self, person: str) -> list[str]:
+        """The roster students a person's name ("First Last" or "Last, First") fits."""
+        return list(dict.fromkeys(i for key in name_keys(person) for i in self.by_name.get(key, [])))
+
     def match_person(self, person: str) -> Match:
         """A roster student by the name an LMS folder shows ("First Last" or "Last, First");
         a name that fits several students names none of them, and the note says so."""
-        ids = list(dict.fromkeys(i for key in name_keys(person) for i in self.by_name.get(key, [])))
+        ids = self.named(person)
         if len(ids) == 1:
             return Match(ids[0], f"identified by the name {person!r} in the LMS folder")
         if ids:
-            return Match(None, f"the name {person!r} in the LMS folder matches {len(ids)} students on the roster: "
-                               + ", ".join(ids[:6]) + (", …" if len(ids) > 6 else ""))
+            return Match(None, f"the name {person!r} in the LMS folder matches {len(ids)} students on the roster: {_few(ids)}")
         return Match(None)
+
+
+def _few(ids: Sequence[str], shown: int = 6) -> str:
+    return ", ".join(ids[:shown]) + (", …" if len(ids) > shown else "")
 
 
 @dataclass(frozen=True)
@@ -229,12 +253,15 @@ def _from_name(roster: Roster, name: LmsName) -> tuple[Match, str]:
     return uploader, ""  # its note may say why the uploader's name named no one
 
 
-def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str], shared: bool = False) -> Identity:
-    """Whose file this is: the student_id column first, then the file name.
+def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str], shared: bool = False,
+             owner: str | None = None) -> Identity:
+    """Whose file this is: the student_id column first (an id, or the student's own name), then
+    the file name.
 
     ``shared``: these are one id's rows of a file whose answer rows name several ids. Such rows
     go by their column only: when it names no one on the roster they are no one's (reported),
-    never given to whoever the file's name names — that student's own rows are in the file."""
+    never given to whoever the file's name names — that student's own rows are in the file.
+    ``owner``: the one roster student the file's other rows name, if only one (the note says so)."""
     notes: list[str] = []
     from_column = roster.match_ids(ids_in_file) if len(ids_in_file) > 1 else Match(None)
     if from_column.student_id:  # 00123 and 123 (leading zeros eaten) are one student
@@ -242,12 +269,13 @@ def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str], shared: 
     elif len(ids_in_file) > 1:
         notes.append(f"rows name several students ({', '.join(ids_in_file[:4])}); the file name decides")
     elif ids_in_file:
-        from_column = roster.match_id(ids_in_file[0])
+        from_column = roster.match_cell(ids_in_file[0])
         if from_column.student_id is None:
-            notes.append(f"student_id {ids_in_file[0]!r} is not on the roster")
+            notes.append(from_column.note or f"student_id {student_id_text(ids_in_file[0])!r} is not on the roster")
             if shared:
-                return Identity(None, "", (notes[0] + " (the file's other rows name other students, so its name "
-                                           "cannot say whose these are); not graded",), column=ids_in_file[0])
+                return Identity(None, "", (notes[0] + (f"; its rows, in a file of {owner}'s, are not graded" if owner else
+                                           " (the file's other rows name other students, so its name "
+                                           "cannot say whose these are); not graded"),), column=ids_in_file[0])
     from_name, how_name = _from_name(roster, name)
     uploader = from_name.student_id if name.kind and how_name.startswith(name.kind) else None
     column = ids_in_file[0] if len(ids_in_file) == 1 else ""

@@ -241,14 +241,29 @@ def split_by_student(rf: ReadFile, roster: Roster) -> list[ReadFile]:
 def assign_files(roster: Roster, files: Sequence[ReadFile]) -> tuple[dict[str, list[tuple[ReadFile, Identity]]], list[FileOutcome]]:
     owned: dict[str, list[tuple[ReadFile, Identity]]] = {}
     orphans: list[FileOutcome] = []
-    for rf in (part for f in files for part in split_by_student(f, roster)):
-        who = identify(roster, rf.name, rf.ids, shared=bool(rf.only))
-        if who.student_id is None:
-            reason = rf.error or "; ".join(who.notes)
-            orphans.append(FileOutcome(rf.source, "", "not understood", reason))
-        else:
+    students = set(roster.ids.values())
+    for f in files:
+        parts = split_by_student(f, roster)
+        known = [p.only for p in parts if p.only in students]
+        owner = known[0] if len(known) == 1 else None  # the file is one student's, but for rows under ids no one has
+        strays = len(parts) > len(known)
+        for rf in parts:
+            who = identify(roster, rf.name, rf.ids, shared=bool(rf.only), owner=owner)
+            if who.student_id is None:
+                reason = rf.error or "; ".join(who.notes)
+                orphans.append(FileOutcome(rf.source, "", "not understood", reason))
+                continue
+            if owner is not None and strays and who.student_id == owner == rf.only:
+                who = replace(who, notes=who.notes + (stray_note(rf.file.name, owner),))
             owned.setdefault(who.student_id, []).append((rf, who))
     return owned, orphans
+
+
+def stray_note(file: str, sid: str) -> str:
+    """What the student is told when rows of their file are under an id no one has (a typo):
+    those rows are not graded. It names no id but theirs (the stray one may be someone's name)."""
+    return (f"some rows of {file} were not graded: their student_id is not {sid} and names no one on the roster; "
+            f"write {sid} on every row")
 
 
 def file_lateness(rf: ReadFile, rules: LateRules) -> Lateness:
