@@ -319,6 +319,14 @@ def attention_heading(lines: Sequence[tuple[str, str]]) -> str:
     return f"needs attention: {said} (flag{'s' if len(kinds) > 1 else ''} {', '.join(kinds)} in {GRADES_FILE})"
 
 
+def most_missed(missed: Counter[str], book: Gradebook) -> list[tuple[str, int]]:
+    """``missed`` most first; ties in the seed's order of the quantities (then by name), so the
+    summary is the same on every run."""
+    order = {q: i for i, q in enumerate(dict.fromkeys(
+        q for s in book.week.students for sp in s.problems for q in sp.answers))}
+    return sorted(missed.items(), key=lambda qn: (-qn[1], order.get(qn[0], len(order)), qn[0]))
+
+
 def summary_facts(book: Gradebook, top: int = 5, rows: Sequence[ClassRow] | None = None) -> dict[str, Any]:
     """What the summary says about ``rows`` (default: the students in ``book``)."""
     results = class_rows(book) if rows is None else list(rows)
@@ -335,7 +343,7 @@ def summary_facts(book: Gradebook, top: int = 5, rows: Sequence[ClassRow] | None
         "mean": sum(percents) / len(percents) if percents else 0.0,
         "mean_graded": sum(r.percent for r in graded) / len(graded) if graded else None,
         "distribution": [(f"{10 * b}–{10 * b + 10}", bins.get(b, 0)) for b in range(10)],
-        "missed": [(q, n, n / len(graded)) for q, n in missed.most_common(top)] if graded else [],
+        "missed": [(q, n, n / len(graded)) for q, n in most_missed(missed, book)[:top]] if graded else [],
         "not_understood": not_understood,
         "reasons": group_reasons(not_understood),
         "flagged": [(r.student_id, r.flags) for r in results if r.flags],
