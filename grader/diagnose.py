@@ -20,6 +20,7 @@ import numpy as np
 from generator.problem import Problem
 from generator.solver import activation_of
 from generator.steps import PlannedStep, plan
+from generator.tolerance import half_unit
 
 from .judge import INCORRECT, EntryResult
 
@@ -54,6 +55,13 @@ def _matches(candidate: np.ndarray, submitted: np.ndarray, tol: np.ndarray) -> b
     return candidate.shape == submitted.shape and bool(np.all(np.abs(candidate - submitted) <= 2 * tol + 1e-12))
 
 
+def _fits(candidate: np.ndarray, submitted: np.ndarray, tol: np.ndarray) -> bool:
+    """Does ``submitted`` fit a value computed the student's way? ``tol`` is the exact answer's;
+    the student rounds ``candidate`` at its own magnitude (−1.001427 → −1.001, where the exact
+    −0.99857 is judged a decade finer), so half a unit of its 4th significant digit is allowed too."""
+    return candidate.shape == submitted.shape and _matches(candidate, submitted, tol + half_unit(candidate) / 2)
+
+
 def _explain(step: PlannedStep, problem: Problem, exact: Mapping[str, np.ndarray], own: Mapping[str, np.ndarray],
              tolerances: Mapping[str, np.ndarray]) -> tuple[str, str, tuple[str, ...]]:
     act = activation_of(problem, step.layer)
@@ -65,13 +73,13 @@ def _explain(step: PlannedStep, problem: Problem, exact: Mapping[str, np.ndarray
             mixed[q] = own[q]
             differing.append(q)
     try:
-        if differing and _matches(np.asarray(step.compute(act, mixed)), submitted, tol):
+        if differing and _fits(np.asarray(step.compute(act, mixed)), submitted, tol):
             return ("carried", "It follows correctly from your own earlier values: the step itself is right, "
                                "the error comes from earlier (error carried forward).", tuple(differing))
         for m in step.step.mistakes:
             for values in ((mixed, exact) if differing else (exact,)):
                 wrong = np.asarray(step.compute_mistake(m, act, values))
-                if _matches(wrong, submitted, tol):
+                if _fits(wrong, submitted, tol):
                     return m.key, f"It looks like {m.says}.", ()
     except (ValueError, TypeError, FloatingPointError, KeyError):
         pass

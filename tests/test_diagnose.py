@@ -59,3 +59,28 @@ def test_carried_credit_is_not_earned_by_a_chain_of_zeros(seed_mse):
     entries = entries_of(own, answers, tol)
     credited = with_carried_credit(entries, diagnose(seed_mse, 1, entries, answers, tol), 0.5)
     assert {e.quantity for e in credited if e.credit == 0.5} == {"delta2"}
+
+
+def test_carried_work_rounded_past_a_power_of_ten_is_still_carried(seed_mse):
+    """QA round 4: W = −1 and the student's own (sign-slipped) update gives W̃ = −1.001427, written
+    −1.001 to 4 significant digits; the exact W̃ is −0.99857, whose tolerance is a decade finer. The
+    carried check must allow the student's rounding at their own value's magnitude."""
+    from generator import parse_problem
+    from generator.solver import activation_of
+    from generator.steps import plan
+    from generator.tolerance import round_sig
+
+    obj = seed_mse.to_json()
+    obj["layers"][1]["W"][0][1] = -1.0
+    p = parse_problem(obj)
+    sol = solve(p)
+    answers, tol = dict(sol.values), entry_tolerances(sol)
+    own = {**p.givens(), **answers}
+    own["dL_da2"] = -np.asarray(answers["dL_da2"])  # the slip, then every later step right from it, rounded
+    names = [s.name for s in plan(p.depth, p.loss)]
+    for step in plan(p.depth, p.loss)[names.index("dL_da2") + 1:]:
+        own[step.name] = round_sig(np.asarray(step.compute(activation_of(p, step.layer), own)))
+    own = {n: own[n] for n in answers}
+    assert (own["W2_new"][0, 1] + 1) * (answers["W2_new"][0, 1] + 1) < 0  # on either side of −1
+    found = {d.quantity: d.kind for d in diagnose(p, 1, entries_of(own, answers, tol), answers, tol)}
+    assert found["W2_new"] == "carried" and found["delta2"] == "carried", found
