@@ -25,6 +25,7 @@ from generator.record import RecordError, Week, read_week, write_text_atomic
 
 from .exports import write_lms_files
 from .feedback import write_feedback
+from .identify import same_id
 from .ingest import collect, missing_paths, plural
 from .judge import ConfigError, GradeConfig, read_config_text
 from .late import LateError, LatePolicy, parse_late_policy, parse_time
@@ -82,9 +83,15 @@ def only_ids(week: Week, only: Sequence[str]) -> set[str]:
     for value in only:
         parts = [value] if student_id_text(value) in roster else value.split(",")
         for part in parts:
-            if student_id_text(part) not in roster:
-                raise UserError(f"--only: {part.strip()!r} is not on the week's roster")
-            ids.add(roster[student_id_text(part)])
+            if student_id_text(part) in roster:
+                ids.add(roster[student_id_text(part)])
+                continue
+            # as grading reads ids: 5306 for 05306 (leading zeros lost), when it names one student
+            near = [s.id for s in week.students if same_id(part, s.id)]
+            if len(near) != 1:
+                raise UserError(f"--only: {part.strip()!r} is not on the week's roster"
+                                + (f" (did you mean {' or '.join(near)}?)" if near else ""))
+            ids.add(near[0])
     return ids
 
 
@@ -165,7 +172,7 @@ def run_grade(week_dir: Path, submissions: Sequence[Path], outdir: Path, force: 
         when = f"deadline {rules.deadline.isoformat(sep=' ', timespec='minutes')}; " if rules.deadline else ""
         extra.append(f"late work: {when}{rules.policy.describe()}")
     if overrides_from is not None:
-        extra.append(f"overrides: {plural(len(applied.applied), 'change')} applied from {overrides_from}")
+        extra.append(f"overrides: {applied.describe()} from {overrides_from}")
         extra += [f"  not applied: {u.message}" for u in applied.unmatched]
     extra += list(exported.notes)
     extra += [f"{sid}: no file among the submissions given; earlier result kept" for sid in book.kept]

@@ -84,3 +84,4 @@ def test_carried_work_rounded_past_a_power_of_ten_is_still_carried(seed_mse):
     assert (own["W2_new"][0, 1] + 1) * (answers["W2_new"][0, 1] + 1) < 0  # on either side of −1
     found = {d.quantity: d.kind for d in diagnose(p, 1, entries_of(own, answers, tol), answers, tol)}
     assert found["W2_new"] == "carried" and found["delta2"] == "carried", found
+

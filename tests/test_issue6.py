@@ -291,3 +291,17 @@ def test_only_run_writes_the_whole_class_summary_and_says_what_it_prints(runner,
     summary = " ".join((out / "summary.txt").read_text(encoding="utf-8").split())
     assert "3 students — 2 graded, 1 missing" in summary and "over all students" in summary
     assert "grades changed for 1 student:" in summary
+
+
+def test_only_takes_an_id_as_grading_reads_it():
+    """--only 5306 for the roster's 05306 (QA round 4), as grading reads ids; an unknown one says so."""
+    import pytest
+
+    from generator.errors import UserError
+    from grader.cli import only_ids
+    from grader.demo import build_week
+
+    w = build_week([("05306", "Ann"), ("s2", "Bob")], seed="only")
+    assert only_ids(w, ["5306,s2"]) == {"05306", "s2"}
+    with pytest.raises(UserError, match="'9999' is not on the week's roster"):
+        only_ids(w, ["9999"])
