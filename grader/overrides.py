@@ -32,6 +32,8 @@ from typing import Iterable, Mapping, Sequence
 
 from generator.steps import parse_name
 
+from .ingest import plural
+
 OVERRIDES_FILE = "overrides.csv"
 KEY_FIELDS = ("problem", "quantity", "row", "col")
 COLUMNS = ("student_id", *KEY_FIELDS, "credit", "points", "reason")
@@ -82,9 +84,14 @@ class Override:
             parts.append(f"problem {self.problem}")
         if self.quantity is not None:
             parts.append(self.quantity)
-        if self.row is not None or self.col is not None:
-            parts.append(f"[{'*' if self.row is None else self.row},{'*' if self.col is None else self.col}]")
-        return " ".join(parts)
+        return " ".join(parts) + self.cells
+
+    @property
+    def cells(self) -> str:
+        """``[2,*]`` for a row naming row 2 of every column; ``""`` for a row naming no cell."""
+        if self.row is None and self.col is None:
+            return ""
+        return f"[{'*' if self.row is None else self.row},{'*' if self.col is None else self.col}]"
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,10 @@ class Applied:
         return self.override.reason or "adjusted by the instructor"
 
     @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    @property
     def message(self) -> str:
         """For the student's feedback: ``delta2[2,1] (problem 1): credit 0 → 1 — rounding accepted``."""
         if self.key is None:
@@ -109,6 +120,19 @@ class Applied:
             return f"points {_num(delta, sign=True)} on the total ({_num(self.before)} → {_num(self.after)}) — {self.reason}"
         _, problem, quantity, row, col = self.key
         return f"{quantity}[{row},{col}] (problem {problem}): credit {_num(self.before)} → {_num(self.after)} — {self.reason}"
+
+
+def row_message(ov: Override, done: Sequence[Applied]) -> str:
+    """One override row as the student reads it, whatever the number of entries it matched:
+    ``delta2[2,1] (problem 1): credit 0 → 1 — …`` for one entry, ``dL_dX2 (problem 1): credit
+    set to 1 — …`` or ``problem 1: credit set to 0 — …`` for several."""
+    if len(done) == 1 and (done[0].key is None or done[0].changed):
+        return done[0].message
+    if ov.quantity is None:
+        what = f"problem {ov.problem}"
+    else:
+        what = ov.quantity + ov.cells + (f" (problem {ov.problem})" if ov.problem is not None else "")
+    return f"{what}: credit set to {_num(float(ov.credit or 0))} — {done[0].reason}"
 
 
 @dataclass(frozen=True)
@@ -126,6 +150,24 @@ class OverrideResult:
 
     def for_student(self, student_id: str) -> tuple[Applied, ...]:
         return tuple(a for a in self.applied if a.student_id == student_id)
+
+    def messages(self, student_id: str) -> tuple[str, ...]:
+        """For the student's feedback: one line per override row applied to them (not one per entry
+        it matched): ``dL_dX2 (problem 1): credit set to 1 — reason``."""
+        by_row: dict[Override, list[Applied]] = {}
+        for a in self.for_student(student_id):
+            by_row.setdefault(a.override, []).append(a)
+        return tuple(row_message(ov, done) for ov, done in by_row.items())
+
+    def describe(self) -> str:
+        """For the run's summary: ``3 rows applied (5 entries and 1 total changed)`` — entries an
+        override left as they were are not counted as changes."""
+        rows = len(dict.fromkeys(a.override for a in self.applied))
+        changed = [a for a in self.applied if a.changed]
+        entries = sum(a.key is not None for a in changed)
+        said = [plural(entries, "entry", "entries")] if entries else []
+        said += [plural(len(changed) - entries, "total")] if len(changed) > entries else []
+        return f"{plural(rows, 'row')} applied ({' and '.join(said) or 'nothing'} changed)"
 
     def reasons(self) -> Mapping[EntryKey, str]:
         """Entry → reason of the override that set it (the last one), for details.csv's ``override`` column."""

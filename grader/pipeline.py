@@ -504,6 +504,6 @@ def with_overrides(book: Gradebook, rows: Sequence[Override]) -> tuple[Gradebook
         entries = tuple(replace(e, credit=done.credits[(r.id, *e.key)], override=reasons[(r.id, *e.key)])
                         if (r.id, *e.key) in reasons else e for e in r.entries)
         changed.append(replace(r, entries=entries, points=done.totals[r.id],
-                               adjustments=tuple(a.message for a in applied),
+                               adjustments=done.messages(r.id),
                                flags=tuple(dict.fromkeys(r.flags + ("override",)))))
     return with_results(book, changed), done

@@ -6,6 +6,7 @@ from __future__ import annotations
 from test_grade import put
 from test_qa4_files import grade, week  # noqa: F401 — the fixture: Anna 00123, Jan 00456, Zoe 02002 on a Canvas roster
 
+from generator.record import asked_entries
 from grader.demo import exact_values, submission_csv
 
 
@@ -28,3 +29,23 @@ def test_most_missed_ties_come_in_the_seeds_order(tmp_path, week):
     assert [q for q, _, _ in summary_facts(book, top=len(order), rows=rows)["missed"]] == order
     rows.append(ClassRow("graded", 0.0, "", frozenset(order[-1:]), "c"))
     assert summary_facts(book, top=2, rows=rows)["missed"][0][0] == order[-1]  # most first
+
+
+# ---- 2. an override is said once per row, and what it left as it was is no change ----
+
+def test_an_override_row_is_one_line_and_no_op_entries_are_not_changes(runner, tmp_path, week):
+    jan = week.students[1]
+    put(tmp_path / "subs", "00456.csv", submission_csv(week, jan, exact_values(jan)))
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "overrides.csv").write_text(
+        "student_id,problem,quantity,row,col,credit,points,reason\n"
+        "00456,1,delta2,,,1,,already right\n"  # changes nothing: every delta2 entry is right
+        "00456,1,,,,0,,work copied from another sheet\n"
+        "00456,,,,,,-1,late\n", encoding="utf-8")
+    g, summary = grade(runner, tmp_path, tmp_path / "subs")
+    message = g["00456"]["message"]
+    assert message.count("— already right") == 1 and message.count("— work copied") == 1, message
+    assert "delta2 (problem 1): credit set to 1 — already right" in message
+    assert "problem 1: credit set to 0 — work copied from another sheet" in message
+    asked = sum(1 for k, *_ in asked_entries(week, jan) if k == 1)
+    assert f"overrides: 3 rows applied ({asked} entries and 1 total changed)" in summary, summary
