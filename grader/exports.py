@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from generator.record import Week, write_text_atomic
+from generator.steps import parse_name
 
-from .lms import canvas_csv, moodle_csv, moodle_feedback_zip, neutralize
+from .lms import canvas_csv, moodle_csv, moodle_feedback_zip, neutralize, number_cell
 from .identify import internal_note
 from .ingest import plural
 from .reports import CANVAS_FILE, FEEDBACK_DIR, MOODLE_FILE, MOODLE_ZIP, Table
@@ -32,10 +33,34 @@ def lms_points(row: Mapping[str, str]) -> float | None:
     return points if row.get("status") == "graded" or points > 0 else None
 
 
+def rounded(number: str) -> str:
+    """A number from grades.csv as the grade column writes it (at most 4 decimals)."""
+    try:
+        return number_cell(float(number))
+    except ValueError:
+        return number
+
+
+def is_identifier(word: str) -> bool:
+    """A quantity name or a file name, written as it is: ``dL_dX2[1,1]``, ``net1``, ``loss``, ``s667.csv:``."""
+    word = word.rstrip(":,;")
+    if any(c.isdigit() or c in "_.[" for c in word):
+        return True
+    try:
+        parse_name(word)
+    except ValueError:
+        return False
+    return True
+
+
 def sentence(text: str) -> str:
-    """``text`` as a sentence: capital first letter, closing period."""
+    """``text`` as a sentence: capital first letter (unless the first word is an identifier,
+    which keeps its case), closing period."""
     text = text.strip()
-    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?", "…")) else ".") if text else ""
+    if not text:
+        return ""
+    first = text[:1] if is_identifier(text.split()[0]) else text[:1].upper()
+    return first + text[1:] + ("" if text.endswith((".", "!", "?", "…")) else ".")
 
 
 def student_messages(message: str) -> str:
@@ -53,7 +78,7 @@ def feedback_line(row: Mapping[str, str], has_file: bool) -> str:
     elif status == "unreadable" and lms_points(row) is None:
         text = "Your submission could not be read." + (f" {message}" if message else "")
     else:
-        text = f"{row.get('points')} of {row.get('max_points')} points ({row.get('percent')}%)."
+        text = f"{rounded(row.get('points') or '0')} of {row.get('max_points')} points ({row.get('percent')}%)."
         if message:
             text += f" {message}"
     if has_file:

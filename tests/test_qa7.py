@@ -3,6 +3,8 @@ identifiers never capitalized, the carried-forward sentence, the feedback page's
 
 from __future__ import annotations
 
+import pytest
+
 from test_grade import put
 from test_qa4_files import grade, week  # noqa: F401 — the fixture: Anna 00123, Jan 00456, Zoe 02002 on a Canvas roster
 
@@ -49,3 +51,26 @@ def test_an_override_row_is_one_line_and_no_op_entries_are_not_changes(runner, t
     assert "problem 1: credit set to 0 — work copied from another sheet" in message
     asked = sum(1 for k, *_ in asked_entries(week, jan) if k == 1)
     assert f"overrides: 3 rows applied ({asked} entries and 1 total changed)" in summary, summary
+
+
+# ---- 3. moodle.csv's sentences never capitalize a quantity or a file name ----
+
+@pytest.mark.parametrize("message, said", [
+    ("dL_dX2[1,1] (problem 1): credit 0 → 1 — ok", "dL_dX2[1,1] (problem 1): credit 0 → 1 — ok."),
+    ("net1[1,1] is off", "net1[1,1] is off."),
+    ("loss (problem 1): credit set to 1 — ok", "loss (problem 1): credit set to 1 — ok."),
+    ("s667.csv: binary file", "s667.csv: binary file."),
+    ("problem 1: credit set to 0 — copied", "Problem 1: credit set to 0 — copied."),
+    ("graded the latest file", "Graded the latest file."),
+])
+def test_a_sentence_keeps_an_identifiers_case(message, said):
+    from grader.exports import sentence
+
+    assert sentence(message) == said
+
+
+def test_moodle_points_are_rounded_as_the_grade_column():
+    from grader.exports import feedback_line
+
+    row = {"status": "graded", "points": "0.694444", "max_points": "14", "percent": "4.9603", "message": ""}
+    assert feedback_line(row, False).startswith("0.6944 of 14 points (4.9603%).")
