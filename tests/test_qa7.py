@@ -74,3 +74,25 @@ def test_moodle_points_are_rounded_as_the_grade_column():
 
     row = {"status": "graded", "points": "0.694444", "max_points": "14", "percent": "4.9603", "message": ""}
     assert feedback_line(row, False).startswith("0.6944 of 14 points (4.9603%).")
+
+
+# ---- 4. the carried-forward diagnosis is one sentence naming the student's own values ----
+
+def test_the_carried_forward_sentence_names_the_students_own_values(seed_mse):
+    import numpy as np
+    from test_diagnose import entries_of
+
+    from generator import solve
+    from generator.tolerance import entry_tolerances
+    from grader.diagnose import diagnose
+    from grader.feedback import _diagnosis_html
+
+    sol = solve(seed_mse)
+    answers, tol = dict(sol.values), entry_tolerances(sol)
+    own = {**answers, "dL_da2": -np.asarray(answers["dL_da2"]), "delta2": -np.asarray(answers["delta2"])}
+    found = [d for d in diagnose(seed_mse, 1, entries_of(own, answers, tol), answers, tol) if d.kind == "carried"]
+    assert found
+    html = str(_diagnosis_html(found[0], seed_mse.depth))
+    assert html.startswith("It follows correctly from your own <"), html
+    assert html.endswith(": the step itself is right, the error comes from earlier (error carried forward)."), html
+    assert html.count(".") == 1 and "(your" not in html
