@@ -9,6 +9,7 @@ an error and both leave unchanged.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -63,16 +64,38 @@ def sentence(text: str) -> str:
     return first + text[1:] + ("" if text.endswith((".", "!", "?", "…")) else ".")
 
 
-def student_messages(message: str) -> str:
-    """grades.csv's message (`` | ``-joined) as sentences for the student: notes on whose the
+LOCAL_PATH = re.compile(r"(?<![\w.])(?:/|[A-Za-z]:[\\/])(?:[^\s;,()]*[\\/!])?([^\s;,()\\/!]+)")
+
+
+def base_name(source: str) -> str:
+    """``/tmp/subs/s667.csv``, ``canvas.zip!folder/s667.csv`` → ``s667.csv``."""
+    return re.split(r"[\\/!]", source)[-1] or source
+
+
+def without_paths(message: str, files: Sequence[str] = ()) -> str:
+    """``message`` with the student's files (``files``: their sources as grading names them) and
+    any other local path by their base names: where a file was on the instructor's disk is not
+    the student's business."""
+    for source in sorted(files, key=len, reverse=True):
+        message = message.replace(source, base_name(source))
+    return LOCAL_PATH.sub(lambda m: m.group(1), message)
+
+
+def student_sentences(messages: Sequence[str], files: Sequence[str] = ()) -> list[str]:
+    """Messages as the student reads them: sentences, without local paths; notes on whose the
     file is (``identify.internal_note``) stay with the instructor."""
-    return " ".join(sentence(m) for m in message.split(" | ") if m.strip() and not internal_note(m))
+    return [sentence(without_paths(m, files)) for m in messages if m.strip() and not internal_note(m)]
+
+
+def student_messages(message: str, files: str = "") -> str:
+    """grades.csv's message (`` | ``-joined) and files (``;``-joined) as sentences for the student."""
+    return " ".join(student_sentences(message.split(" | "), files.split(";") if files else ()))
 
 
 def feedback_line(row: Mapping[str, str], has_file: bool) -> str:
     """One line for Moodle's feedback column; ``has_file``: a feedback file goes to the student
     with it (``moodle-feedback.zip``)."""
-    status, message = row.get("status", ""), student_messages(row.get("message") or "")
+    status, message = row.get("status", ""), student_messages(row.get("message") or "", row.get("files") or "")
     if status == "missing" and lms_points(row) is None:
         text = "No submission was found."
     elif status == "unreadable" and lms_points(row) is None:

@@ -22,9 +22,10 @@ from generator.record import Week
 from generator.steps import plan
 
 from .diagnose import Diagnosis
-from .identify import internal_note
+from .exports import student_sentences
 from .judge import CORRECT, INCORRECT, MISSING, EntryResult
-from .pipeline import StudentResult
+from .pipeline import MISSING as MISSING_STUDENT
+from .pipeline import NO_SUBMISSION, StudentResult
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SHOWN_CHARS = 12  # a submitted number longer than this is cut in its matrix (in full on hover, or below it on paper)
@@ -135,8 +136,11 @@ def feedback_context(week: Week, result: StudentResult, printed: bool = False) -
         "title": week.title or "Backpropagation",
         "student": result.student,
         "result": result,
-        # what the student reads: the notes on whose file it is (which may name another student) are the instructor's
-        "messages": [m for m in result.messages if not internal_note(m)],
+        # as moodle.csv says them: sentences, base names of files, without the notes on whose file it is
+        # (which may name another student) and without 'no submission' under a heading that says so
+        "messages": student_sentences([m for m in result.messages if not (result.status == MISSING_STUDENT
+                                                                         and m == NO_SUBMISSION)], result.files),
+        "adjustments": student_sentences(result.adjustments),
         "points": fmt_number(result.points, 4),
         "max_points": fmt_number(result.max_points, 4),
         "percent": fmt_number(round(result.percent, 1), 4),

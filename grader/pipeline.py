@@ -42,6 +42,7 @@ from .parse import ParsedFile, ParseError, parse_submission, peek_ids
 from .xlsx import XlsxError, read_workbook_rows
 
 GRADED, MISSING, UNREADABLE = "graded", "missing", "unreadable"
+NO_SUBMISSION = "no submission"  # a missing student's message (the feedback page's heading says it already)
 KEEP_SHEET_BYTES = 64_000  # a workbook's answer sheet as CSV text is kept when this small
 PARSED_KEPT = 4  # parsed files kept for the students who share them (a file of several students)
 
@@ -359,7 +360,7 @@ def collapse_line_notes(notes: Iterable[str]) -> list[str]:
 
 def _missing(week: Week, student: Student, config: GradeConfig) -> StudentResult:
     entries = judge_student(week, student, {}, config)
-    return StudentResult(student, MISSING, 0.0, total(entries)[1], entries, messages=("no submission",))
+    return StudentResult(student, MISSING, 0.0, total(entries)[1], entries, messages=(NO_SUBMISSION,))
 
 
 def grade_student(week: Week, student: Student, candidates: Sequence[tuple[ReadFile, Identity]], config: GradeConfig,

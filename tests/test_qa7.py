@@ -96,3 +96,39 @@ def test_the_carried_forward_sentence_names_the_students_own_values(seed_mse):
     assert html.startswith("It follows correctly from your own <"), html
     assert html.endswith(": the step itself is right, the error comes from earlier (error carried forward)."), html
     assert html.count(".") == 1 and "(your" not in html
+
+
+# ---- 5. the feedback page says its messages as moodle.csv does ----
+
+def _page(tmp_path, sid):
+    import re
+
+    html = (tmp_path / "out" / "feedback" / f"{sid}.html").read_text(encoding="utf-8")
+    return [re.sub(r"<[^>]+>", "", li).strip() for li in re.findall(r"<li>(.*?)</li>", html, re.S)], html
+
+
+def test_the_feedback_page_says_messages_as_sentences_without_local_paths(runner, tmp_path, week):
+    import os
+
+    jan = week.students[1]
+    text = submission_csv(week, jan, exact_values(jan))
+    old = put(tmp_path / "subs" / "first", "00456.csv", text)
+    put(tmp_path / "subs" / "second", "00456.csv", text.rstrip("\n") + "\nTOTAL,,,,,42\n")
+    os.utime(old, (1_000_000_000, 1_000_000_000))
+    g, _ = grade(runner, tmp_path, tmp_path / "subs")
+    moodle = (tmp_path / "out" / "moodle.csv").read_text(encoding="utf-8")
+    said, html = _page(tmp_path, "00456")
+    assert str(tmp_path) in g["00456"]["message"]  # the instructor sees where the files were …
+    assert str(tmp_path) not in html and str(tmp_path) not in moodle  # … the student sees their names
+    assert "The latest of 2 submissions counts (00456.csv); not graded: 00456.csv." in said, said
+    assert any(s.startswith("Line ") and s.endswith("; ignored.") for s in said), said
+    assert all(s[0].isupper() and s.endswith(".") for s in said), said
+    assert "The latest of 2 submissions counts (00456.csv)" in moodle
+
+
+def test_a_missing_students_page_says_so_once(runner, tmp_path, week):
+    anna = week.students[0]
+    put(tmp_path / "subs", "00123.csv", submission_csv(week, anna, exact_values(anna)))
+    grade(runner, tmp_path, tmp_path / "subs")
+    said, html = _page(tmp_path, "00456")
+    assert "No submission was found for you" in html and said == [], said
