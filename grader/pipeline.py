@@ -374,12 +374,12 @@ def grade_student(week: Week, student: Student, candidates: Sequence[tuple[ReadF
                             (("another file counts" if ow.own or not who.own else
                               f"uploaded by {ow.uploaded_by}; {student.id}'s own upload counts")
                              if o.textual else (o.error or "not a CSV file"))) for o, ow in others]
-    if others:
+    if any(o.textual for o, _ in others):  # competing answer files: a photo of the work beside a CSV is none
         flags.append("several-files")
-        unused = [o.file.name for o, _ in others if not o.textual]
         messages.append(chose or "graded the latest file")
-        if unused:
-            messages.append("not an answer sheet, not used: " + listing(unused))
+    unused = [o.file.name for o, _ in others if not o.textual]
+    if unused:
+        messages.append("not an answer sheet, not used: " + listing(unused))
     if any("leading zeros" in n for n in who.notes):
         flags.append("leading-zeros")
     if who.conflict or any(ow.conflict for _, ow in others):  # the summary's "needs attention" names the file

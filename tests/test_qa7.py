@@ -132,3 +132,15 @@ def test_a_missing_students_page_says_so_once(runner, tmp_path, week):
     grade(runner, tmp_path, tmp_path / "subs")
     said, html = _page(tmp_path, "00456")
     assert "No submission was found for you" in html and said == [], said
+
+
+# ---- 6. a photo of the work beside the answer file is no competing file ----
+
+def test_a_photo_beside_the_csv_is_not_a_competing_file(runner, tmp_path, week):
+    jan = week.students[1]
+    put(tmp_path / "subs", "00456.csv", submission_csv(week, jan, exact_values(jan)))
+    (tmp_path / "subs" / "00456_work.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a photo")
+    g, _ = grade(runner, tmp_path, tmp_path / "subs")
+    row = g["00456"]
+    assert (row["percent"], row["flags"]) == ("100", ""), row
+    assert row["message"] == "not an answer sheet, not used: 00456_work.jpg", row
