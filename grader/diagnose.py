@@ -62,6 +62,11 @@ def _fits(candidate: np.ndarray, submitted: np.ndarray, tol: np.ndarray) -> bool
     return candidate.shape == submitted.shape and _matches(candidate, submitted, tol + half_unit(candidate) / 2)
 
 
+# a carried-forward diagnosis; {} is what it follows from ("earlier values", or the feedback page's symbols)
+CARRIED_SAYS = ("It follows correctly from your own {}: the step itself is right, the error comes from earlier "
+                "(error carried forward).")
+
+
 def _explain(step: PlannedStep, problem: Problem, exact: Mapping[str, np.ndarray], own: Mapping[str, np.ndarray],
              tolerances: Mapping[str, np.ndarray]) -> tuple[str, str, tuple[str, ...]]:
     act = activation_of(problem, step.layer)
@@ -74,8 +79,7 @@ def _explain(step: PlannedStep, problem: Problem, exact: Mapping[str, np.ndarray
             differing.append(q)
     try:
         if differing and _fits(np.asarray(step.compute(act, mixed)), submitted, tol):
-            return ("carried", "It follows correctly from your own earlier values: the step itself is right, "
-                               "the error comes from earlier (error carried forward).", tuple(differing))
+            return ("carried", CARRIED_SAYS.format("earlier values"), tuple(differing))
         for m in step.step.mistakes:
             for values in ((mixed, exact) if differing else (exact,)):
                 wrong = np.asarray(step.compute_mistake(m, act, values))

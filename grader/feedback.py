@@ -21,7 +21,7 @@ from generator.formats import fmt_number
 from generator.record import Week
 from generator.steps import plan
 
-from .diagnose import Diagnosis
+from .diagnose import CARRIED_SAYS, Diagnosis
 from .exports import student_sentences
 from .judge import CORRECT, INCORRECT, MISSING, EntryResult
 from .pipeline import MISSING as MISSING_STUDENT
@@ -67,20 +67,14 @@ def _in_full(es: Sequence[EntryResult]) -> str:
     return "you submitted, in full: " + "; ".join(long) if long else ""
 
 
-EARLIER = "your own earlier values"  # what a carried-forward diagnosis says; the page names them
-
-
 def _diagnosis_html(d: Diagnosis, depth: int) -> Markup:
     """One sentence: a carried-forward diagnosis names the student's own values it follows from
     ("It follows correctly from your own δ[2]: the step itself is right, …")."""
-    if not d.inputs:
+    if d.kind != "carried" or not d.inputs:
         return Markup(escape(d.says))
     syms = [notation.sym(q, depth) for q in d.inputs]
     inputs = Markup(", ").join(syms[:-1]) + Markup(" and ") + syms[-1] if len(syms) > 1 else syms[0]
-    if EARLIER in d.says:
-        head, tail = d.says.split(EARLIER, 1)
-        return Markup("{}your own {}{}").format(head, inputs, tail)
-    return Markup("{} (from your own {}).").format(d.says.rstrip(". "), inputs)
+    return Markup(escape(CARRIED_SAYS)).format(inputs)
 
 
 def _quantity_rows(result: StudentResult, number: int, printed: bool = False) -> list[dict[str, Any]]:
