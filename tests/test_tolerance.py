@@ -53,16 +53,22 @@ OPTIONS = [
 ]
 
 
-@pytest.mark.parametrize("opts", OPTIONS, ids=lambda o: f"{'-'.join(map(str, o.layers))}-{o.hidden_activation}-{o.output}")
-def test_honest_four_digit_hand_work_is_accepted(opts):
-    rng = np.random.default_rng(2026)
-    for _ in range(25):
+def assert_hand_work_accepted(opts, seed: int, problems: int, work_of) -> None:
+    """Every entry of ``work_of(problem)`` (a person's rounded work) is accepted, for ``problems``
+    problems the sampler draws from ``seed``."""
+    rng = np.random.default_rng(seed)
+    for _ in range(problems):
         solution = sample_solution(rng, opts)
         tol = entry_tolerances(solution)
-        work = hand_work(solution.problem)
+        work = work_of(solution.problem)
         for name in solution.names:
             ok = accepted(solution, tol, name, work[name])
             assert ok.all(), (name, solution[name].tolist(), work[name].tolist(), tol[name].tolist())
+
+
+@pytest.mark.parametrize("opts", OPTIONS, ids=lambda o: f"{'-'.join(map(str, o.layers))}-{o.hidden_activation}-{o.output}")
+def test_honest_four_digit_hand_work_is_accepted(opts):
+    assert_hand_work_accepted(opts, 2026, 25, hand_work)
 
 
 @pytest.mark.parametrize("opts", OPTIONS[::3], ids=lambda o: f"{'-'.join(map(str, o.layers))}-{o.hidden_activation}-{o.output}")
@@ -151,13 +157,7 @@ def hand_work_with_substeps(problem, digits: int = 4) -> dict[str, np.ndarray]:
 def test_hand_work_rounding_inside_steps_is_accepted(opts):
     """(b) also when the student rounds the exponentials of softmax or φ′ on the way (found by QA:
     softmax weeks failed most honest students before the tolerance allowed for these roundings)."""
-    rng = np.random.default_rng(48)
-    for _ in range(40):
-        solution = sample_solution(rng, opts)
-        tol = entry_tolerances(solution)
-        work = hand_work_with_substeps(solution.problem)
-        for name in solution.names:
-            assert accepted(solution, tol, name, work[name]).all(), (name, solution[name].tolist(), work[name].tolist())
+    assert_hand_work_accepted(opts, 48, 40, hand_work_with_substeps)
 
 
 @pytest.mark.parametrize("opts", [SampleOptions((5, 5, 5, 5, 5), "tanh", "sigmoid", 0.5),
