@@ -181,6 +181,11 @@ def cut(n: int, parts: int) -> list[range]:
     return [range(a, b) for a, b in zip(starts, starts[1:])]
 
 
+def cut_at_most(n: int, most: int) -> list[range]:
+    """``0..n-1`` in the fewest nearly equal blocks of at most ``most`` (:func:`cut`)."""
+    return cut(n, -(-n // most))
+
+
 def fit(cells: list[list[str]]) -> tuple[float, list[tuple[range, list[str]]]]:
     """How a matrix of number texts fits :data:`MEASURE_EM`: a font scale and its column blocks.
 
@@ -256,7 +261,7 @@ def matrix(m: Any, digits: int = 8, label: str = "") -> Markup:
     def mat(rows: list[str], attrs: str = "") -> str:
         return f'<span class="mat num"{attrs}{size}><span class="in">{"<br>".join(rows)}</span></span>'
 
-    row_blocks = cut(a.shape[0], -(-a.shape[0] // MAX_ROWS))
+    row_blocks = cut_at_most(a.shape[0], MAX_ROWS)
     if len(blocks) == 1 and len(row_blocks) == 1:
         return Markup(mat(blocks[0][1], f' role="group"{aria}'))
     pieces = [(_where(r, cols, *a.shape), mat(rows[r.start:r.stop])) for cols, rows in blocks for r in row_blocks]
@@ -271,7 +276,7 @@ def cells(rows: Iterable[Iterable[str]], label: str = "") -> Markup:
     n = len(table)
     if n <= MAX_ROWS:
         return Markup(_bracketed(table, "expr", label))
-    pieces = [(_where(r, range(1), n, 1), _bracketed(table[r.start:r.stop], "expr")) for r in cut(n, -(-n // MAX_ROWS))]
+    pieces = [(_where(r, range(1), n, 1), _bracketed(table[r.start:r.stop], "expr")) for r in cut_at_most(n, MAX_ROWS)]
     return Markup(_stack(pieces, n + len(pieces), f' aria-label="{escape(label)}"' if label else ""))
 
 
@@ -309,7 +314,7 @@ def grid(shape: tuple[int, ...], label: str = "") -> Markup:
     """
     rows, cols = (tuple(shape) + (1,))[:2]
     title = f"Answer grid{' for ' + label if label else ''}: {rows} × {cols}"
-    col_blocks, row_blocks = cut(cols, -(-cols // GRID_COLUMNS)), cut(rows, -(-rows // GRID_ROWS))
+    col_blocks, row_blocks = cut_at_most(cols, GRID_COLUMNS), cut_at_most(rows, GRID_ROWS)
     if len(col_blocks) == 1 and len(row_blocks) == 1:
         return Markup(_grid_svg(rows, cols, title))
     pieces = [(where, _grid_svg(len(r), len(c), f"{title}, {where}"))
