@@ -241,6 +241,8 @@ def conflict_line(c: IdConflict, status: Mapping[str, str]) -> str:
     """One id conflict as the instructor needs it: the file, what its column and its name say,
     whose grade it went to, and what to do (``status``: student id → graded/missing/…)."""
     by_name = c.name_says == c.graded_as  # the column named no one on the roster (or several)
+    if c.uploaded_by is not None and c.uploaded_by == c.name_says and not by_name:
+        return upload_line(c, status)
     said = f"its student_id column says {c.column}" if c.column else "its rows name several students"
     if by_name:
         said += f" ({'; '.join(filter(None, ('not on the roster', _mangled(c.column, c.graded_as))))})" if c.column else ""
@@ -252,8 +254,6 @@ def conflict_line(c: IdConflict, status: Mapping[str, str]) -> str:
     took = f"graded for {c.graded_as} ({how})" if c.counted else \
         f"taken for {c.graded_as} ({how}) but not graded: another file of {c.graded_as} counts"
     line = f"{c.file}: {said} — {took}"
-    if c.uploaded_by is not None and c.uploaded_by == c.name_says and not by_name:
-        return upload_line(c, status)
     if c.name_says is not None and not by_name:
         other = c.name_says
         line += f"; {other} " + ("has no submission" if status.get(other) == "missing" else "is graded from another file")
