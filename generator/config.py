@@ -1,24 +1,27 @@
-"""``generate``'s options: from a TOML config file and from flags, flags winning.
+"""The course config file (TOML): the one reader for what ``generate`` and ``grade`` take from it.
 
-:func:`parse_config` is pure (TOML text in, options dict out); :func:`read_config` reads the
-file. Keys are the flags' names with underscores (``from`` for ``--from``); an unknown key
-or a value of the wrong type is refused naming the file and the key. Paths (``roster``,
-``from``) are relative to the config file's folder.
+One file may serve both commands: ``generate``'s keys at the top (the flags' names with
+underscores, ``from`` for ``--from``), the grading policy in tables — ``[tolerance]``,
+``[points]``, ``[late]`` at the top or inside ``[grade]``. :func:`parse_config` is pure (TOML
+text in, a :class:`CourseConfig` out); :func:`read_config` reads the file. An unknown key or
+table, or a value of the wrong type, is refused naming the file and the key, so a misspelling
+never passes silently. ``generate``'s values are checked here; the grading tables' contents by
+the grader (``grader.judge.grade_config``). Paths (``roster``, ``from``) are relative to the
+config file's folder.
 """
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
 
-from .errors import read_text
+from .errors import ConfigError, read_text
 from .sampler import HIDDEN_CHOICES, OUTPUT_CHOICES
 from .steps import FAMILIES
-
-
-class ConfigError(ValueError):
-    """A config file or option that cannot be used; the message names the file/option and key."""
 
 
 def parse_layers(value: Any, where: str = "--layers") -> tuple[int, ...]:
@@ -109,29 +112,68 @@ KEYS: dict[str, Callable[[Any, str], Any]] = {
 }
 PATH_KEYS = ("roster", "from")
 GRADE_TABLE = "grade"  # the grading policy, beside generate's keys in the same file
+GRADE_TABLES = ("tolerance", "points", "late")  # what the grading policy holds (at the top or inside [grade])
 
 
-def parse_config(text: str, source: str = "config", base: Path | None = None) -> dict[str, Any]:
-    """The options in a TOML config's ``text``; paths made relative to ``base`` (the file's folder)."""
+@dataclass(frozen=True)
+class CourseConfig:
+    """A course config file as read: generate's options (checked) and the grading tables (by name)."""
+
+    source: str = "config"
+    generate: Mapping[str, Any] = field(default_factory=dict)
+    grade: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict)  # the whole file, as read
+    sha256: str = ""  # of the file's text
+
+
+def _grade_tables(data: Mapping[str, Any], source: str) -> dict[str, Mapping[str, Any]]:
+    section = data.get(GRADE_TABLE)
+    tables: dict[str, Mapping[str, Any]] = {}
+    places = [("", {k: v for k, v in data.items() if k in GRADE_TABLES})]
+    if section is not None:
+        places.append((f"{GRADE_TABLE}.", section))
+    for prefix, place in places:
+        for key, value in place.items():
+            if key not in GRADE_TABLES:
+                known = ", ".join(f"[{prefix}{t}]" for t in GRADE_TABLES)
+                what = f"table [{prefix}{key}]" if isinstance(value, Mapping) else f"key {prefix}{key}"
+                raise ConfigError(f"{source}: unknown {what} (known: {known})")
+            if key in tables:
+                raise ConfigError(f"{source}: [{key}] is given both at the top and inside [grade]; give it once")
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{source}: {prefix}{key} must be a table ([{prefix}{key}])")
+            tables[key] = MappingProxyType(dict(value))
+    return tables
+
+
+def parse_config(text: str, source: str = "config", base: Path | None = None) -> CourseConfig:
+    """A course config's ``text``: generate's options (paths made relative to ``base``, the file's
+    folder) and the grading tables."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{source}: not valid TOML: {e}") from None
     out: dict[str, Any] = {}
     for key, value in data.items():
-        if key == GRADE_TABLE and isinstance(value, dict):
-            continue  # one course file serves both commands: ``bpdrill grade`` reads (and checks) this table
+        if key == GRADE_TABLE and isinstance(value, dict) or key in GRADE_TABLES:
+            continue  # the grading policy: read below, its contents checked by the grader
         if key not in KEYS:
-            raise ConfigError(f"{source}: unknown key {key!r} (known keys: {', '.join(KEYS)})")
+            hint = " ([grade] is a table: the grading policy)" if key == GRADE_TABLE else ""
+            known = ", ".join([*KEYS, *(f"[{t}]" for t in (GRADE_TABLE, *GRADE_TABLES))])
+            raise ConfigError(f"{source}: unknown key {key!r}{hint} (known keys: {known})")
         out[key] = KEYS[key](value, f"{source}: {key}")
     for key in PATH_KEYS:
         if key in out and base is not None:
             out[key] = str(base / out[key])
-    return out
+    return CourseConfig(source, MappingProxyType(out), MappingProxyType(_grade_tables(data, source)),
+                        MappingProxyType(data), hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
-def read_config(path: Path) -> dict[str, Any]:
-    return parse_config(read_text(path, ConfigError), str(path), path.parent)
+def read_config(path: Path | None) -> CourseConfig:
+    """The config file at ``path`` (an empty config without one)."""
+    if path is None:
+        return CourseConfig()
+    return parse_config(read_text(Path(path), ConfigError), str(path), Path(path).parent)
 
 
 def merge(config: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]:

@@ -21,11 +21,12 @@ from typing import Any, Iterable
 
 import numpy as np
 from markupsafe import Markup, escape
+from templates import TEMPLATES
 
 from .formats import fmt_number
 from .steps import symbol_of
 
-CSS_FILE = Path(__file__).resolve().parent.parent / "templates" / "notation.css"
+CSS_FILE = TEMPLATES / "notation.css"
 
 _TOKEN = re.compile(
     r"""

@@ -13,12 +13,10 @@ from typing import Any
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .errors import ProblemError
 
 LOSSES = ("mse", "cross_entropy")
 
-
-class ProblemError(ValueError):
-    """A problem file or object that cannot be solved; the message names the field."""
 
 
 def frozen_array(values: Any) -> np.ndarray:

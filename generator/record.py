@@ -21,14 +21,12 @@ import numpy as np
 
 from .problem import Problem, ProblemError, frozen_array, parse_problem
 from .steps import parse_name
+from .errors import RecordError
 
 RECORD_FILE = "week.json"
 FORMAT = "bpdrill-week"
 FORMAT_VERSION = 1
 
-
-class RecordError(ValueError):
-    """DIR is not a week's folder, or its record is damaged; the message says which."""
 
 
 @dataclass(frozen=True, eq=False)

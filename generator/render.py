@@ -1,4 +1,9 @@
-"""Sheets and answer keys: the week's record → HTML (jinja2) → PDF (weasyprint).
+"""The page stack, and the sheets and answer keys: the week's record → HTML (jinja2) → PDF (weasyprint).
+
+Every page bpdrill makes (sheets, keys, the grader's feedback pages and class report) comes
+from here: one jinja environment (:func:`environment`) over ``templates/``, one PDF writer
+(:class:`PdfWriter`: weasyprint, tagged PDF/UA, written atomically) and one way of running
+pages in parallel (:func:`process_pool`).
 
 Pure part: :func:`sheet_html`, :func:`key_html`, :func:`compact_html` build self-contained
 HTML (inline CSS and SVG) from the record; the key's steps come from
@@ -13,6 +18,7 @@ one template environment per process), then :func:`combine` assembles ``sheets.p
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -23,17 +29,20 @@ from typing import Any, Callable, Collection, Iterable, Sequence
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
+from templates import FONTS, TEMPLATES
 
 from . import notation as nt
 from .activations import ACTIVATIONS
 from .drawing import layout
 from .problem import Problem
+from .progress import Progress, counter
 from .record import (Student, StudentProblem, Week, asked_names, atomic_output, week_from_json, week_to_json,
                      write_text_atomic)
 from .roster import surname_first
 from .steps import PlannedStep, plan
+from .errors import DamagedPdf, UsageError, check_jobs
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
 PAPERS = ("a4", "letter")
 PAPER_POINTS = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}  # width, height in PDF points
 KINDS = ("sheets", "keys")  # DIR/<kind>/<file>.pdf and .html per student
@@ -65,7 +74,7 @@ def environment() -> Environment:
     return env
 
 
-FONTS = TEMPLATES / "fonts"
+
 FONT_FILES = ("BPDrillSerif.ttf", "BPDrillSerif-Italic.ttf", "BPDrillSerif-Bold.ttf", "BPDrillSansMono.ttf",
               "LICENSE-DejaVu.txt")
 HTML_FONTS = "../fonts"  # from DIR/sheets/x.html and DIR/keys/x.html to the copy in DIR/fonts
@@ -261,15 +270,17 @@ def compact_html(week: Week, students: Sequence[Student], paper: str = "a4") -> 
 
 # ---------------------------------------------------------------- edge: HTML → PDF, processes
 
-class _Pdf:
-    """One process's weasyprint set-up, shared by all its documents: fonts and the parsed CSS."""
+class PdfWriter:
+    """One process's weasyprint set-up, shared by all its documents: fonts and the parsed CSS
+    (default: the sheets' and keys'; ``css=""`` for pages that carry their own)."""
 
-    def __init__(self) -> None:
+    def __init__(self, css: str | None = None) -> None:
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
         self.fonts = FontConfiguration()
-        self.css = CSS(string=stylesheet(), font_config=self.fonts, base_url=str(TEMPLATES))
+        css = stylesheet() if css is None else css
+        self.stylesheets = [CSS(string=css, font_config=self.fonts, base_url=str(TEMPLATES))] if css else []
 
     def write(self, html: str, target: Path) -> int:
         """Render a page from :func:`_page` (CSS not inlined: it is parsed once, here) into ``target``,
@@ -277,7 +288,7 @@ class _Pdf:
         from weasyprint import HTML
 
         doc = HTML(string=html, base_url=str(TEMPLATES)).render(
-            font_config=self.fonts, stylesheets=[self.css], **PDF_OPTIONS)
+            font_config=self.fonts, stylesheets=self.stylesheets, **PDF_OPTIONS)
         with atomic_output(Path(target)) as f:
             doc.write_pdf(f, finisher=_plain_xref, **PDF_OPTIONS)
         return len(doc.pages)
@@ -298,7 +309,7 @@ def _plain_xref(document: Any, pdf: Any) -> None:
 _WORKER: dict[str, Any] = {}
 
 
-def _render_student(pdf: _Pdf, folder: Path, week: Week, student: Student, paper: str, fresh: bool) -> bool:
+def _render_student(pdf: PdfWriter, folder: Path, week: Week, student: Student, paper: str, fresh: bool) -> bool:
     """A student's sheet and key, PDF then HTML beside it; False if both were up to date.
 
     The HTML is written after its PDF, so an HTML file that equals the page made now means its
@@ -336,13 +347,23 @@ def _init_worker(week_json: dict[str, Any]) -> None:
     """A pool worker's week and weasyprint set-up: inherited when the pool forks, else made here."""
     if "pdf" not in _WORKER:
         _WORKER["week"] = week_from_json(week_json)
-        _WORKER["pdf"] = _Pdf()
+        _WORKER["pdf"] = PdfWriter()
 
 
 def _render_chunk(folder: str, ids: list[str], paper: str, fresh: bool) -> list[bool]:
     week: Week = _WORKER["week"]
     by_id = {s.id: s for s in week.students}
     return [_render_student(_WORKER["pdf"], Path(folder), week, by_id[i], paper, fresh) for i in ids]
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """``"2/8"`` → ``(2, 8)`` (``--shard``); UsageError unless 1 ≤ K ≤ N."""
+    if text is None:
+        return None
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if not m or not 1 <= int(m[1]) <= int(m[2]):
+        raise UsageError(f"--shard: expected K/N with 1 ≤ K ≤ N (e.g. 2/8), got {text!r}")
+    return int(m[1]), int(m[2])
 
 
 def shard_of(students: Sequence[Student], shard: tuple[int, int] | None) -> list[Student]:
@@ -359,15 +380,17 @@ def _chunks(items: list[str], jobs: int) -> list[list[str]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _progress(enabled: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    return Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    disable=not enabled, transient=True)
+def process_pool(jobs: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> ProcessPoolExecutor:
+    """The one way pages are made in parallel: forked workers where the platform forks (they inherit
+    what the parent set up: weasyprint, the week, the results), else spawned ones that
+    ``initializer(*initargs)`` sets up."""
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork") if fork else None,
+                               initializer=initializer, initargs=initargs)
 
 
 def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tuple[int, int] | None = None,
-                paper: str = "a4", progress: bool = True, only: Collection[str] | None = None,
+                paper: str = "a4", progress: Progress | None = None, only: Collection[str] | None = None,
                 fresh: bool = False) -> int:
     """Every student's sheet and key (PDF + HTML); then, unless sharded, the combined PDFs.
 
@@ -377,45 +400,44 @@ def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tup
     ``sheets.pdf`` and ``keys.pdf`` side by side.
     """
     if paper not in PAPERS:
-        raise ValueError(f"paper must be one of {', '.join(PAPERS)}, got {paper!r}")
+        raise UsageError(f"--paper: must be one of {', '.join(PAPERS)}, got {paper!r}")
+    check_jobs(jobs)
     folder = Path(folder)
     for kind in KINDS:
         (folder / kind).mkdir(parents=True, exist_ok=True)
     copy_fonts(folder)
     students = [s for s in shard_of(week.students, shard) if only is None or s.id in only]  # only: these ids
     jobs = max(1, jobs or os.cpu_count() or 1)
-    with _progress(progress) as bar:
-        task = bar.add_task("render", total=len(students))
-        if jobs == 1 or len(students) <= 1:
-            pdf = _Pdf()
+    advance = counter(progress, "rendering", len(students))
+    if jobs == 1 or len(students) <= 1:
+        pdf = PdfWriter()
+        rendered = 0
+        for s in students:
+            rendered += _render_student(pdf, folder, week, s, paper, fresh)
+            advance()
+        if shard is None:
+            combine(folder, week, paper, pdf)
+        return rendered
+    ids = [s.id for s in students]
+    # set up weasyprint once, here: forked workers inherit it (and its imports) instead of each repeating it
+    _WORKER.update(week=week, pdf=PdfWriter())
+    try:
+        with process_pool(min(jobs, len(ids)), _init_worker, (week_to_json(week),)) as pool:
+            # keys-compact needs only the record: it goes first, off the end of the run
+            done = [pool.submit(_write_compact, str(folder), paper)] if shard is None else []
+            futures = [pool.submit(_render_chunk, str(folder), chunk, paper, fresh) for chunk in _chunks(ids, jobs)]
             rendered = 0
-            for s in students:
-                rendered += _render_student(pdf, folder, week, s, paper, fresh)
-                bar.advance(task)
+            for f in as_completed(futures):
+                advance(len(f.result()))
+                rendered += sum(f.result())
             if shard is None:
-                combine(folder, week, paper, pdf)
-            return rendered
-        ids = [s.id for s in students]
-        # set up weasyprint once, here: forked workers inherit it (and its imports) instead of each repeating it
-        _WORKER.update(week=week, pdf=_Pdf())
-        try:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(ids)), initializer=_init_worker,
-                                     initargs=(week_to_json(week),)) as pool:
-                # keys-compact needs only the record: it goes first, off the end of the run
-                done = [pool.submit(_write_compact, str(folder), paper)] if shard is None else []
-                futures = [pool.submit(_render_chunk, str(folder), chunk, paper, fresh) for chunk in _chunks(ids, jobs)]
-                rendered = 0
-                for f in as_completed(futures):
-                    bar.advance(task, len(f.result()))
-                    rendered += sum(f.result())
-                if shard is None:
-                    parts = _parts(folder, week)
-                    done += [pool.submit(_assemble, paths, folder / f"{kind}.pdf", True, combined_title(week, kind)) for kind, paths in parts.items()]
-                for f in done:
-                    f.result()
-            return rendered
-        finally:
-            _WORKER.clear()
+                parts = _parts(folder, week)
+                done += [pool.submit(_assemble, paths, folder / f"{kind}.pdf", True, combined_title(week, kind)) for kind, paths in parts.items()]
+            for f in done:
+                f.result()
+        return rendered
+    finally:
+        _WORKER.clear()
 
 
 def key_pdf_path(folder: Path, file: str | None = None) -> Path:
@@ -447,9 +469,6 @@ def combined_title(week: Week, kind: str) -> str:
     """The document title of ``sheets.pdf`` or ``keys.pdf`` (``kind``)."""
     return f"{COMBINED_TITLES[kind]} · {week_title(week)}"
 
-
-class DamagedPdf(ValueError):
-    """A per-student PDF that cannot be read back (emptied, cut short) when the combined PDFs are made."""
 
 
 def _assemble(parts: Iterable[Path], output: Path, duplex: bool = True, title: str | None = None) -> None:
@@ -489,15 +508,15 @@ def _parts(folder: Path, week: Week) -> dict[str, list[Path]]:
     parts = {kind: [folder / kind / f"{s.file}.pdf" for s in order] for kind in ("keys", "sheets")}
     missing = [p for paths in parts.values() for p in paths if not p.is_file()]
     if missing:
-        raise FileNotFoundError(f"{missing[0]}: not rendered yet ({len(missing)} missing; run 'bpdrill render' "
-                                f"for every shard first)")
+        raise UsageError(f"{missing[0]}: not rendered yet ({len(missing)} missing; run 'bpdrill render' "
+                         f"for every shard first)")
     return parts
 
 
-def _write_compact(folder: str, paper: str, week: Week | None = None, pdf: _Pdf | None = None) -> None:
+def _write_compact(folder: str, paper: str, week: Week | None = None, pdf: PdfWriter | None = None) -> None:
     """``keys-compact.pdf``; in a pool worker, with the worker's week and weasyprint set-up."""
     week = week or _WORKER["week"]
-    pdf = pdf or _WORKER.get("pdf") or _Pdf()
+    pdf = pdf or _WORKER.get("pdf") or PdfWriter()
     pdf.write(compact_html(week, week.students, paper), Path(folder) / "keys-compact.pdf")
 
 
@@ -510,7 +529,7 @@ def paper_of(pdf_path: Path) -> str:
     return min(PAPERS, key=lambda p: sum(abs(a - b) for a, b in zip(PAPER_POINTS[p], size)))
 
 
-def combine(folder: Path, week: Week, paper: str | None = None, pdf: _Pdf | None = None) -> None:
+def combine(folder: Path, week: Week, paper: str | None = None, pdf: PdfWriter | None = None) -> None:
     """``sheets.pdf`` and ``keys.pdf`` from the per-student PDFs, and ``keys-compact.pdf``.
 
     Without ``paper``, ``keys-compact.pdf`` takes the paper the per-student PDFs were rendered on.
@@ -528,7 +547,7 @@ def write_keys_pdf(week: Week, students: list[Student], output: Path, paper: str
     import tempfile
 
     output = Path(output)
-    pdf = _Pdf()
+    pdf = PdfWriter()
     if len(students) == 1:
         pdf.write(key_html(week, students[0], paper), output)
         return

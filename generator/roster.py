@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from grader.parse import ParseError, decode
+from .answers import decode
+from .errors import AnswerFileError, RosterError
 
 # Normalised header (lower case, no spaces/underscores/dashes/dots) → kind, in order of preference.
 INSTITUTION_IDS = (
@@ -53,9 +54,6 @@ LAST_NAMES = ("surname", "lastname", "familyname", "last")
 # Canvas gradebook rows that are not students (when their id is empty): the points row, the test student
 SKIP_NAMES = ("points possible", "student, test", "test student")
 
-
-class RosterError(ValueError):
-    """A roster that cannot be used; the message names the file and line or column."""
 
 
 @dataclass(frozen=True)
@@ -246,7 +244,7 @@ def read_text(path: Path) -> str:
         return ""
     try:
         return decode(data)[0]
-    except ParseError as e:
+    except AnswerFileError as e:
         raise RosterError(f"{path}: cannot read: {e}") from None
 
 

@@ -54,6 +54,7 @@ from .activations import ACTIVATIONS
 from .problem import Layer, Problem, column, frozen_array
 from .solver import Solution, solution_from, walk
 from .tolerance import visible_update
+from .errors import SamplerError
 
 HIDDEN_CHOICES = ("sigmoid", "tanh", "relu")
 OUTPUT_CHOICES = ("sigmoid", "softmax")
@@ -75,9 +76,6 @@ DEEP_MIN_DPHI = 0.6  # φ′ ≥ 0.6 × its largest in deep drafts (sigmoid 0.15
 DEEP_ACTIVATIONS = ("sigmoid",)  # tanh: drawn at random passes often enough (coherent weights saturate it)
 REPAIRS_PER_LAYER = 4  # repairs of one draft before a fresh one
 
-
-class SamplerError(ValueError):
-    """No hand-friendly problem found for these options; the message says which."""
 
 
 @dataclass(frozen=True)

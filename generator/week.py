@@ -33,6 +33,7 @@ from .sampler import SampleOptions, check_options, sample_solutions, sampler_ver
 from .solver import Solution, solve
 from .steps import DEFAULT_ASKED
 from .tolerance import entry_tolerances
+from .errors import DuplicateStudent
 
 CLASS_ID = "class"  # the one shared variant of a week generated without a roster
 CLASS_NAME = "whole class"
@@ -182,23 +183,6 @@ def shared_variants(students: Iterable[Student]) -> list[tuple[str, ...]]:
     return [tuple(g) for g in groups.values() if len(g) > 1]
 
 
-# ---- the answer template ----
-
-TEMPLATE_HEADER = ("student_id", "problem", "quantity", "row", "col", "value")
-
-
-def answer_csv(week: Week, students: Iterable[Student], filled: bool = False) -> str:
-    """The answer template (value empty) or, ``filled``, the key: a complete, correct submission."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(TEMPLATE_HEADER)
-    for s in students:
-        for k, name, i, j in asked_entries(week, s):
-            value = repr(float(s.problems[k - 1].answers[name][i - 1, j - 1])) if filled else ""
-            w.writerow((s.id, k, name, i, j, value))
-    return buf.getvalue()
-
-
 # ---- the week ----
 
 def class_entry() -> RosterEntry:
@@ -283,19 +267,13 @@ def split_new(week: Week, entries: Sequence[RosterEntry]) -> tuple[list[RosterEn
     return new, already
 
 
-class DuplicateStudent(ValueError):
-    def __init__(self, entry: RosterEntry):
-        super().__init__(f"line {entry.line}: id {entry.id!r} is already in the week")
-        self.entry = entry
-
-
 def add_students(week: Week, entries: Sequence[RosterEntry], roster_info: Mapping[str, Any],
                  progress: Callable[[], None] | None = None) -> Week:
     """The week with more students, drawn exactly as they would have been at first: no one
     already in the week changes. Refuses an id already in the week (:class:`DuplicateStudent`)."""
     already = split_new(week, entries)[1]
     if already:
-        raise DuplicateStudent(already[0][0])
+        raise DuplicateStudent(f"line {already[0][0].line}: id {already[0][0].id!r} is already in the week")
     new = make_students(entries, options_from_record(week), (s.file for s in week.students), progress)
     roster = dict(week.roster)
     roster["added"] = [*roster.get("added", []), dict(roster_info)]

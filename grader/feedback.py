@@ -13,35 +13,27 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from generator import notation
 from generator.formats import fmt_number
-from generator.record import Week
+from generator.record import Week, write_text_atomic
+from generator.render import TEMPLATES, PdfWriter, environment, process_pool
 from generator.steps import plan
 
 from .diagnose import CARRIED_SAYS, Diagnosis
 from .exports import student_sentences
 from .judge import CORRECT, INCORRECT, MISSING, EntryResult
-from .pipeline import MISSING as MISSING_STUDENT
-from .pipeline import NO_SUBMISSION, StudentResult
+from .results import MISSING as MISSING_STUDENT
+from .results import NO_SUBMISSION, StudentResult
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SHOWN_CHARS = 12  # a submitted number longer than this is cut in its matrix (in full on hover, or below it on paper)
 PRINTED_CHARS = 10  # on paper, where a 4-column matrix must fit its column
 
 
 @lru_cache(maxsize=1)
-def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
-    notation.register(env)
-    return env
-
-
 @lru_cache(maxsize=1)
-def stylesheet() -> str:
+def feedback_stylesheet() -> str:
     return notation.notation_css() + "\n" + (TEMPLATES / "feedback.css").read_text(encoding="utf-8")
 
 
@@ -139,7 +131,7 @@ def feedback_context(week: Week, result: StudentResult, printed: bool = False) -
         "max_points": fmt_number(result.max_points, 4),
         "percent": fmt_number(round(result.percent, 1), 4),
         "problems": problems,
-        "css": Markup(stylesheet()),
+        "css": Markup(feedback_stylesheet()),
         "printed": printed,
     }
 
@@ -149,16 +141,18 @@ def feedback_html(week: Week, result: StudentResult, printed: bool = False) -> s
     return environment().get_template("feedback.html").render(**feedback_context(week, result, printed))
 
 
+_PDF: dict[str, PdfWriter] = {}  # a process's PDF writer, made when the first PDF is asked for
+
+
 def _write_one(week: Week, result: StudentResult, folder: Path, kind: str) -> Path:
     html = feedback_html(week, result, printed=kind == "pdf")
     if kind == "pdf":
-        import weasyprint  # slow to import: only when asked for
-
         path = folder / f"{result.student.file}.pdf"
-        weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(str(path))
+        writer = _PDF.get("pdf") or _PDF.setdefault("pdf", PdfWriter(css=""))  # the page carries its CSS
+        writer.write(html, path)
     else:
         path = folder / f"{result.student.file}.html"
-        path.write_text(html, encoding="utf-8")
+        write_text_atomic(path, html)
     return path
 
 
@@ -172,10 +166,11 @@ def _write_slice(bounds: tuple[int, int]) -> list[str]:
 
 def write_feedback(week: Week, results: Sequence[StudentResult], folder: Path, kind: str = "html",
                    jobs: int | None = None) -> list[Path]:
-    """Write one feedback file per student into ``folder``; returns the paths written.
+    """Write one feedback file per student into ``folder`` (each whole or not at all); returns the
+    paths written.
 
-    Large classes are split over ``jobs`` forked processes (where the platform forks), which
-    inherit the results instead of having them pickled.
+    Large classes are split over ``jobs`` processes of the page stack's pool (forked where the
+    platform forks: they inherit the results instead of having them pickled).
     """
     global _SHARED
     folder.mkdir(parents=True, exist_ok=True)
@@ -187,7 +182,7 @@ def write_feedback(week: Week, results: Sequence[StudentResult], folder: Path, k
     size = max(per_job, -(-len(results) // (4 * jobs)))
     slices = [(i, min(i + size, len(results))) for i in range(0, len(results), size)]
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with process_pool(jobs) as pool:
             return [Path(p) for chunk in pool.map(_write_slice, slices) for p in chunk]
     finally:
         _SHARED = None

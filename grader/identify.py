@@ -130,7 +130,7 @@ class Match:
     note: str = ""  # e.g. leading zeros restored
 
 
-class Roster:
+class RosterIndex:
     """The week's students, indexed every way a submission may name them."""
 
     def __init__(self, week: Week):
@@ -233,7 +233,7 @@ class Identity:
         return self.uploaded_by is None or self.uploaded_by == self.student_id
 
 
-def _from_name(roster: Roster, name: LmsName) -> tuple[Match, str]:
+def _from_name(roster: RosterIndex, name: LmsName) -> tuple[Match, str]:
     """Whom a name names: the LMS's uploader first (who handed it in, whatever the file is
     called: Anna uploading Jan's ``00456.csv`` is Anna's upload), then the file's own name."""
     for token in name.tokens:  # ids where the LMS puts them: an LMS id column or a roster id
@@ -253,7 +253,7 @@ def _from_name(roster: Roster, name: LmsName) -> tuple[Match, str]:
     return uploader, ""  # its note may say why the uploader's name named no one
 
 
-def identify(roster: Roster, name: LmsName, ids_in_file: Sequence[str], shared: bool = False,
+def identify(roster: RosterIndex, name: LmsName, ids_in_file: Sequence[str], shared: bool = False,
              owner: str | None = None) -> Identity:
     """Whose file this is: the student_id column first (an id, or the student's own name), then
     the file name.

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator, Sequence
+from generator.errors import Unreadable
 
 MAX_FILE_BYTES = 2_000_000  # one answer file; a full answer CSV is a few kB
 MAX_NESTED_ZIP_BYTES = 16_000_000  # a student's zip inside the LMS download
@@ -60,9 +61,6 @@ def listing(items: Sequence[str], shown: int = SHOWN_FILES, sep: str = ", ") -> 
     items = list(items)
     return sep.join(items[:shown]) + (f" and {len(items) - shown} more" if len(items) > shown else "")
 
-
-class Unreadable(Exception):
-    """A file's bytes cannot be had (a limit, a damaged entry); the message says why."""
 
 
 def _mb(n: int) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from itertools import permutations
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -22,32 +22,7 @@ from generator.steps import plan
 from generator.tolerance import FLOOR
 
 from .judge import CORRECT, EntryResult
-
-if TYPE_CHECKING:
-    from .pipeline import StudentResult
-
-OTHER_VARIANT, OTHER_WEEK = "other-variant", "other-week"  # the flags
-
-
-@dataclass(frozen=True)
-class OtherWork:
-    """A low-scoring submission whose numbers fit another student's key better than the student's
-    own (``other`` names whose), or fit no key of the week nor the student's own givens
-    (``other`` is None: another week's sheet?). For the instructor's summary."""
-
-    student_id: str
-    file: str  # the file that counted
-    asked: int  # entries asked
-    right: int  # entries right (the student's own key)
-    other: str | None = None  # the student whose key the numbers fit; None: nobody's
-    fits: int = 0  # of the entries where the two keys differ: how many fit the other key
-    apart: int = 0  # entries where the two keys differ
-
-    @property
-    def flag(self) -> str:
-        return OTHER_VARIANT if self.other is not None else OTHER_WEEK
-
-
+from .results import OTHER_VARIANT, OTHER_WEEK, OtherWork, StudentResult
 
 LOW_SHARE = 0.5  # only submissions with fewer than this share of their entries right are compared
 FIT_OTHER, FIT_OWN = 0.6, 0.2  # another key fits: this share of the entries where the keys differ (own: at most)
@@ -61,7 +36,7 @@ GIVENS_RTOL, GIVENS_ATOL = 0.01, 2e-3  # a step from the givens "fits" within th
 Layout = tuple[tuple[int, str, tuple[int, ...]], ...]
 
 
-def layout(week: Week, student: Student) -> Layout:
+def answer_layout(week: Week, student: Student) -> Layout:
     """The shape of what a student hands in: (problem, quantity, shape) in grading order."""
     return tuple((k, name, sp.answers[name].shape) for k, sp in enumerate(student.problems, start=1)
                  for name in asked_names(sp.answers, week.asked))
@@ -170,7 +145,7 @@ def other_work(week: Week, results: Sequence[StudentResult]) -> list[OtherWork]:
     layout_of: dict[str, Layout] = {}
     row_of: dict[str, int] = {}  # student id → their row in their layout's table
     for s in week.students:
-        layout_of[s.id] = layout(week, s)
+        layout_of[s.id] = answer_layout(week, s)
         row_of[s.id] = len(groups.setdefault(layout_of[s.id], []))
         groups[layout_of[s.id]].append(s)
     tables: dict[Layout, tuple[np.ndarray, np.ndarray]] = {}

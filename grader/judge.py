@@ -23,13 +23,14 @@ An unknown table or key is refused, naming the file and the key.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from generator.config import CourseConfig
+from generator.errors import ConfigError
 from generator.record import Student, Week, asked_names
 from generator.steps import FAMILIES, parse_name
 from generator.tolerance import FLOOR
@@ -39,13 +40,8 @@ from .parse import Cell, Row
 
 CORRECT, INCORRECT, MISSING = "correct", "incorrect", "missing"
 MODES = {"record": (), "relabs": ("rtol", "atol"), "sigfig": ("n",), "decdig": ("n",)}
-GRADE_TABLES = ("tolerance", "points", "late")  # what a grading config holds
 
 Key = tuple[int, str, int, int]  # (problem, quantity, row, col), 1-based
-
-
-class ConfigError(ValueError):
-    """The grading config cannot be used; the message names the file and key."""
 
 
 @dataclass(frozen=True)
@@ -105,39 +101,10 @@ def _fraction(value: Any, where: str) -> float:
     return float(value)
 
 
-def config_tables(data: Mapping[str, Any], where: str = "config") -> dict[str, Mapping[str, Any]]:
-    """The grading tables of a config (``[tolerance]``, ``[points]``, ``[late]``), at the top or
-    inside ``[grade]``. Anything else is refused, naming the file and key — a misspelled
-    ``[tolerence]`` must not be silently ignored. Beside a ``[grade]`` table, generate's own
-    keys may sit at the top (one file for both commands); grade ignores them."""
-    from generator.config import KEYS as GENERATE_KEYS
-
-    section = data.get("grade")
-    if section is not None and not isinstance(section, Mapping):
-        raise ConfigError(f"{where}: grade must be a table ([grade])")
-    tables: dict[str, Mapping[str, Any]] = {}
-    places = [("", data)] + ([("grade.", section)] if section is not None else [])
-    for prefix, place in places:
-        for key, value in place.items():
-            if not prefix and key == "grade":
-                continue
-            if key not in GRADE_TABLES:
-                if not prefix and section is not None and key in GENERATE_KEYS:
-                    continue
-                known = ", ".join(f"[{prefix}{t}]" for t in GRADE_TABLES) + ("" if prefix else ", [grade]")
-                what = f"table [{prefix}{key}]" if isinstance(value, Mapping) else f"key {prefix}{key}"
-                raise ConfigError(f"{where}: unknown {what} (known: {known})")
-            if key in tables:
-                raise ConfigError(f"{where}: [{key}] is given both at the top and inside [grade]; give it once")
-            if not isinstance(value, Mapping):
-                raise ConfigError(f"{where}: {prefix}{key} must be a table ([{prefix}{key}])")
-            tables[key] = value
-    return tables
-
-
-def parse_config(data: Mapping[str, Any], where: str = "config") -> GradeConfig:
-    """The grading part of a config (``[tolerance]``, ``[points]``, ``[late]``, or all inside ``[grade]``)."""
-    section = config_tables(data, where)
+def grade_config(course: CourseConfig) -> GradeConfig:
+    """The grading policy of a course config (``[tolerance]``, ``[points]``, ``[late]``, at the top or
+    inside ``[grade]``), its contents checked; the message names the file and key."""
+    section, where = course.grade, course.source
     rules: dict[str, Rule] = {}
     tol = section.get("tolerance", {})
     for key, spec in tol.items():
@@ -167,16 +134,8 @@ def parse_config(data: Mapping[str, Any], where: str = "config") -> GradeConfig:
             points[key] = float(_positive(value, f"{where}: points.{key}"))
         else:
             raise ConfigError(f"{where}: points.{key}: not a quantity name or family")
-    return GradeConfig(MappingProxyType(rules), MappingProxyType(points), default, MappingProxyType(dict(data)),
+    return GradeConfig(MappingProxyType(rules), MappingProxyType(points), default, course.raw,
                        section.get("late"), carried)
-
-
-def read_config_text(text: str, where: str) -> GradeConfig:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{where}: not valid TOML ({e})") from None
-    return parse_config(data, where)
 
 
 def tolerance(rule: Rule, expected: float, recorded: float) -> float:

@@ -25,14 +25,12 @@ from typing import Any, Mapping, Sequence
 
 from .identify import lms_name
 from .ingest import listing
+from generator.errors import LateError
 
 DAY = timedelta(days=1)
 
 
 
-
-class LateError(ValueError):
-    """A bad deadline or late policy; the message names the option or config field."""
 
 
 @dataclass(frozen=True)

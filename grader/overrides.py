@@ -33,6 +33,7 @@ from typing import Iterable, Mapping, Sequence
 from generator.steps import parse_name
 
 from .ingest import plural
+from generator.errors import OverrideError
 
 OVERRIDES_FILE = "overrides.csv"
 KEY_FIELDS = ("problem", "quantity", "row", "col")
@@ -41,9 +42,6 @@ COLUMNS = ("student_id", *KEY_FIELDS, "credit", "points", "reason")
 # (student_id, problem, quantity, row, col) — problem, row and col 1-based
 EntryKey = tuple[str, int, str, int, int]
 
-
-class OverrideError(ValueError):
-    """overrides.csv cannot be used; the message names the file, line and field."""
 
 
 @dataclass(frozen=True)

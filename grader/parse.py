@@ -28,10 +28,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Collection, Mapping
+from generator.answers import MAX_ROWS, decode
+from generator.errors import AnswerFileError
 
 DELIMITERS = (",", ";", "\t")
 MAX_NOTES = 20
-MAX_ROWS = 20_000  # lines after the header; far above any real answer file
 
 # header names as students, Excel and LMSs write them → our column
 ALIASES = {
@@ -47,13 +48,9 @@ REQUIRED = ("quantity", "row", "col", "value")
 
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2012": "-", "\ufe63": "-", "\uff0d": "-"})
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f\u2007]+")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _QUOTED_DECIMAL = re.compile(r"[+-]?\d+,\d+(?:[eE][+-]?\d+)?")
 _INT = re.compile(r"^[+-]?\d+(?:\.0*)?$")
 
-
-class ParseError(ValueError):
-    """The whole file cannot be read as a submission; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -84,42 +81,6 @@ class ParsedFile:
     delimiter: str
     notes: tuple[str, ...]
     skipped: Mapping[str, int] = field(default_factory=dict)  # rows of quantities not wanted, by name
-
-
-# ---- decoding ----
-
-def decode(data: bytes) -> tuple[str, str]:
-    """Bytes → (text, encoding). ParseError for a binary or empty file."""
-    if not data.strip(b" \t\r\n\x00"):
-        raise ParseError("empty file")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return _strict(data[3:], "utf-8"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _strict(data, "utf-16"), "utf-16"
-    head = data[:4096]
-    if head.count(b"\x00") > len(head) // 4:  # UTF-16 without a BOM: every other byte is 0
-        even, odd = head[0::2].count(0), head[1::2].count(0)
-        enc = "utf-16-le" if odd > even else "utf-16-be"
-        return _strict(data, enc), enc
-    if b"\x00" in head:
-        raise ParseError("binary file, not a CSV text file")
-    try:
-        text = data.decode("utf-8")
-        encoding = "utf-8"
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-        encoding = "cp1252"
-    if len(_CONTROLS.findall(text, 0, 4096)) > 8:
-        raise ParseError("binary file, not a CSV text file")
-    return text, encoding
-
-
-def _strict(data: bytes, encoding: str) -> str:
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        raise ParseError(f"not valid {encoding.upper()} text") from None
-    return text.lstrip("\ufeff")
 
 
 # ---- numbers ----
@@ -194,8 +155,8 @@ def _find_header(lines: list[str]) -> tuple[int, str, list[str]]:
             keys = {_key(f) for f in fields}
             if all(r in keys for r in REQUIRED):
                 return i, d, fields
-        raise ParseError(f"line {i + 1}: header must name the columns {', '.join(REQUIRED)}")
-    raise ParseError("no header line naming the columns (expected student_id,problem,quantity,row,col,value)")
+        raise AnswerFileError(f"line {i + 1}: header must name the columns {', '.join(REQUIRED)}")
+    raise AnswerFileError("no header line naming the columns (expected student_id,problem,quantity,row,col,value)")
 
 
 @functools.lru_cache(maxsize=4096)  # a file repeats its id on every row
@@ -225,7 +186,7 @@ def _layout(data: bytes) -> _Layout:
     start, delim, header = _find_header(lines)
     body = sum(1 for line in lines[start + 1:] if line.strip()) if len(lines) - start - 1 > MAX_ROWS else 0
     if body > MAX_ROWS:
-        raise ParseError(f"{body:,} rows: more than {MAX_ROWS:,} (an answer file has a few hundred); not read")
+        raise AnswerFileError(f"{body:,} rows: more than {MAX_ROWS:,} (an answer file has a few hundred); not read")
     columns: dict[str, int] = {}
     for idx, name in enumerate(header):
         key = _key(name)
@@ -235,13 +196,13 @@ def _layout(data: bytes) -> _Layout:
 
 
 def _csv_errors(read):
-    """The csv module's errors as ParseError (the file is not readable as CSV)."""
+    """The csv module's errors as AnswerFileError (the file is not readable as CSV)."""
     @functools.wraps(read)
     def guarded(*args, **kwargs):
         try:
             return read(*args, **kwargs)
         except csv.Error as e:
-            raise ParseError(f"not a readable CSV file ({e})") from None
+            raise AnswerFileError(f"not a readable CSV file ({e})") from None
     return guarded
 
 
@@ -269,7 +230,7 @@ def peek_ids(data: bytes) -> tuple[str, ...]:
     appearance — whose it is, without reading its numbers (when no answer row names anyone,
     those of its rows left blank). A row holding no answer names no one: a ``TOTAL,,,,,42`` line, the
     header pasted again or the student's name on a line of its own do not split the file.
-    ParseError as :func:`parse_submission`."""
+    AnswerFileError as :func:`parse_submission`."""
     layout = _layout(data)
     idx = layout.columns.get("student_id")
     if idx is None:
@@ -285,7 +246,7 @@ def peek_ids(data: bytes) -> tuple[str, ...]:
 @_csv_errors
 def parse_submission(data: bytes, wanted: Collection[str] | None = None) -> ParsedFile:
     """Read a submission's rows (only those of ``wanted`` quantities, when given; the others
-    are counted in ``skipped``). ParseError when the file as a whole is not a submission."""
+    are counted in ``skipped``). AnswerFileError when the file as a whole is not a submission."""
     layout = _layout(data)
     start, delim, header, columns = layout.start, layout.delimiter, layout.header, layout.columns
     encoding = layout.encoding

@@ -2,7 +2,7 @@
 
     read_files      whose rows each file holds (parse.peek_ids: no numbers read, nothing kept)
                     and what its name says (identify.lms_name)
-    assign_files    whose file is it (identify); files no one owns are "not understood"
+    files_by_student    whose file is it (identify); files no one owns are "not understood"
     choose_file     the latest of a student's files counts (late work: ``late.choose_submission``)
     grade_student   the file that counts parsed (only the asked quantities' rows), then rows →
                     cells per asked entry → verdicts, points, diagnoses (judge, diagnose), the late
@@ -32,17 +32,18 @@ from typing import Collection, Iterable, Mapping, Sequence
 from generator.record import Student, Week, asked_names
 
 from .diagnose import Diagnosis, diagnose, with_carried_credit
-from .identify import Identity, LmsName, Roster, identify, latest_first, lms_name
-from .integrity import OtherWork, other_work, with_other_work
+from .identify import Identity, LmsName, RosterIndex, identify, latest_first, lms_name
+from .integrity import other_work, with_other_work
 from .ingest import SUBMISSION_SUFFIXES, WORKBOOK_SUFFIXES, SubmittedFile, Unreadable, listing, plural
 from .judge import GradeConfig, EntryResult, collect_entries, judge_student, total
 from .late import Candidate, LatePolicy, Lateness, Penalty, choose_submission, late_penalty, lateness
 from .overrides import Override, OverrideResult, apply_overrides
-from .parse import ParsedFile, ParseError, parse_submission, peek_ids
-from .xlsx import XlsxError, read_workbook_rows
+from .results import (GRADED, MISSING, NO_SUBMISSION, UNREADABLE, FileOutcome, Gradebook, IdConflict, LateRules,
+                      OtherWork, StudentResult)
+from .parse import ParsedFile, parse_submission, peek_ids
+from generator.answers import read_workbook_rows
+from generator.errors import AnswerFileError
 
-GRADED, MISSING, UNREADABLE = "graded", "missing", "unreadable"
-NO_SUBMISSION = "no submission"  # a missing student's message (the feedback page's heading says it already)
 KEEP_SHEET_BYTES = 64_000  # a workbook's answer sheet as CSV text is kept when this small
 PARSED_KEPT = 4  # parsed files kept for the students who share them (a file of several students)
 
@@ -76,86 +77,10 @@ class ReadFile:
             return None
 
 
-@dataclass(frozen=True)
-class LateRules:
-    """How lateness is judged: a deadline (else only Canvas's ``_late``) and the policy."""
-
-    deadline: datetime | None = None
-    policy: LatePolicy = LatePolicy()
-
-
-@dataclass(frozen=True)
-class FileOutcome:
-    source: str
-    student_id: str  # "" when no one on the roster
-    outcome: str  # graded | older | unreadable | not understood | not used
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class IdConflict:
-    """A file whose student_id column and name disagree: for the instructor's summary, since the
-    grade goes by the column and the student the name meant may show as missing."""
-
-    file: str  # the file (its source)
-    column: str  # the id in its student_id column, as written ("" when its rows name several)
-    name_says: str | None  # the roster student its name names (None: none)
-    graded_as: str  # whose file it was taken for
-    counted: bool  # it is the file graded for ``graded_as`` (else an older or unreadable one)
-    uploaded_by: str | None = None  # the roster student the LMS says handed it in, when that is what its name says
-
-
-@dataclass(frozen=True)
-class StudentResult:
-    student: Student
-    status: str  # graded | missing | unreadable
-    points: float = 0.0
-    max_points: float = 0.0
-    entries: tuple[EntryResult, ...] = ()
-    diagnoses: tuple[Diagnosis, ...] = ()
-    flags: tuple[str, ...] = ()
-    files: tuple[str, ...] = ()  # the file that counts first, then the others
-    messages: tuple[str, ...] = ()
-    lateness: Lateness | None = None  # of the file that counts; None when nothing was handed in
-    penalty: Penalty | None = None  # what the late policy took off (None: nothing)
-    adjustments: tuple[str, ...] = ()  # the TA's overrides as applied, for the student's feedback
-
-    @property
-    def multiplier(self) -> float:
-        return self.penalty.multiplier if self.penalty is not None else 1.0
-
-    @property
-    def percent(self) -> float:
-        return 100.0 * self.points / self.max_points if self.max_points else 0.0
-
-    @property
-    def id(self) -> str:
-        return self.student.id
-
-
-@dataclass(frozen=True)
-class Gradebook:
-    week: Week
-    results: tuple[StudentResult, ...]
-    files: tuple[FileOutcome, ...] = ()
-    config: GradeConfig = field(default_factory=GradeConfig)
-    moodle_folders: Mapping[str, str] = field(default_factory=dict)  # student id → participant folder seen
-    kept: tuple[str, ...] = ()  # --only students with no file among the submissions: earlier results kept
-    conflicts: tuple[IdConflict, ...] = ()  # every file of a graded student whose column and name disagree
-    other_work: tuple[OtherWork, ...] = ()  # graded files that fit another student's key, or no key of the week
-
-    @property
-    def not_understood(self) -> tuple[FileOutcome, ...]:
-        return tuple(f for f in self.files if f.outcome in ("not understood", "unreadable", "not used"))
-
-    def result(self, student_id: str) -> StudentResult:
-        return next(r for r in self.results if r.student.id == student_id)
-
-
 # ---- stage: read ----
 
 def _why(e: Exception) -> str:
-    if isinstance(e, (Unreadable, ParseError, XlsxError)):
+    if isinstance(e, (Unreadable, AnswerFileError)):
         return str(e)
     return f"could not be read ({type(e).__name__})"
 
@@ -229,9 +154,9 @@ class Parser:
 
 # ---- stage: whose ----
 
-def split_by_student(rf: ReadFile, roster: Roster) -> list[ReadFile]:
+def split_by_student(rf: ReadFile, roster: RosterIndex) -> list[ReadFile]:
     """A file with rows for several students (a TA's key, a class export) → one part per
-    roster student its ids name (``Roster.by_student``): rows under ``00123`` and under ``123``
+    roster student its ids name (``RosterIndex.by_student``): rows under ``00123`` and under ``123``
     (Excel ate the zeros) or ``123.0`` are one part, never two submissions of one student."""
     groups = roster.by_student(rf.ids)
     if len(groups) < 2:
@@ -239,7 +164,7 @@ def split_by_student(rf: ReadFile, roster: Roster) -> list[ReadFile]:
     return [replace(rf, ids=ids, only=sid) for sid, ids in groups.items()]
 
 
-def assign_files(roster: Roster, files: Sequence[ReadFile]) -> tuple[dict[str, list[tuple[ReadFile, Identity]]], list[FileOutcome]]:
+def files_by_student(roster: RosterIndex, files: Sequence[ReadFile]) -> tuple[dict[str, list[tuple[ReadFile, Identity]]], list[FileOutcome]]:
     owned: dict[str, list[tuple[ReadFile, Identity]]] = {}
     orphans: list[FileOutcome] = []
     students = set(roster.ids.values())
@@ -441,8 +366,8 @@ def grade(week: Week, files: Sequence[SubmittedFile], config: GradeConfig | None
     with no file among ``files`` are not graded: they are listed in ``Gradebook.kept``, and
     their earlier results stay as they were."""
     config = config or GradeConfig()
-    roster = Roster(week)
-    owned, orphans = assign_files(roster, read_files(files))
+    roster = RosterIndex(week)
+    owned, orphans = files_by_student(roster, read_files(files))
     parse = Parser(week_quantities(week))
     wanted = set(only) if only is not None else None
     results: list[StudentResult] = []

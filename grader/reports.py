@@ -29,8 +29,7 @@ from .judge import CORRECT
 from .late import late_cell
 from .lms import neutralize
 from .identify import same_id
-from .integrity import OTHER_VARIANT, OTHER_WEEK, OtherWork
-from .pipeline import Gradebook, IdConflict
+from .results import OTHER_VARIANT, OTHER_WEEK, Gradebook, IdConflict, OtherWork
 
 Table = list[dict[str, str]]  # a CSV read back: one dict per row, by header name
 
@@ -351,60 +350,52 @@ def summary_facts(book: Gradebook, top: int = 5, rows: Sequence[ClassRow] | None
     }
 
 
-def print_summary(book: Gradebook, outdir: Path, console: Any, extra: Sequence[str] = (), partial: bool = False,
-                  rows: Sequence[ClassRow] | None = None) -> None:
-    """The summary of ``rows`` (default: the students in ``book``); ``partial``: they are
-    only the students regraded by --only, and the summary says so."""
-    from rich.markup import escape
-    from rich.table import Table
+def _table(title: str, rows: Sequence[Sequence[str]], header: Sequence[str] | None = None,
+           right: Sequence[int] = ()) -> list[str]:
+    """A plain-text table: a title line, then columns padded to their widths (``right``: right-aligned)."""
+    body = [list(header)] + [list(r) for r in rows] if header else [list(r) for r in rows]
+    widths = [max(len(r[i]) for r in body) for i in range(len(body[0]))] if body else []
+    cell = lambda i, t: t.rjust(widths[i]) if i in right else t.ljust(widths[i])  # noqa: E731
+    return [title] + ["  " + "  ".join(cell(i, t) for i, t in enumerate(r)).rstrip() for r in body]
 
+
+def summary_text(book: Gradebook, outdir: Path, extra: Sequence[str] = (), partial: bool = False,
+                 rows: Sequence[ClassRow] | None = None) -> str:
+    """The summary of ``rows`` (default: the students in ``book``) as plain text; ``partial``: they
+    are only the students regraded by --only, and the summary says so."""
     f = summary_facts(book, rows=rows)
+    out: list[str] = []
     status = ", ".join(f"{n} {s}" for s, n in sorted(f["status"].items()))
     who = plural(f["students"], "student") + (" regraded (--only; summary.txt has the whole class)" if partial else "")
-    console.print(f"[bold]{escape(book.week.title or 'Week')}[/bold]: {who} — {status}")
+    out.append(f"{book.week.title or 'Week'}: {who} — {status}")
     graded = "nobody graded" if f["mean_graded"] is None else f"{f['mean_graded']:.1f}% over those graded"
-    console.print(f"mean {f['mean']:.1f}% over {'the students regraded' if partial else 'all students'}; {graded}")
+    out.append(f"mean {f['mean']:.1f}% over {'the students regraded' if partial else 'all students'}; {graded}")
     width = max((n for _, n in f["distribution"]), default=0) or 1
-    dist = Table(title="distribution (percent)", show_header=False, box=None)
-    for label, n in f["distribution"]:
-        dist.add_row(label, "█" * round(30 * n / width), str(n))
-    console.print(dist)
+    out += _table("distribution (percent)",
+                  [(label, "█" * round(30 * n / width), str(n)) for label, n in f["distribution"]], right=(0,))
     if f["missed"]:
-        t = Table(title="most-missed quantities", box=None)
-        t.add_column("quantity")
-        t.add_column("students with a wrong or missing entry", justify="right")
-        for q, n, share in f["missed"]:
-            t.add_row(q, f"{n} ({100 * share:.0f}%)")
-        console.print(t)
+        out += _table("most-missed quantities", [(q, f"{n} ({100 * share:.0f}%)") for q, n, share in f["missed"]],
+                      header=("quantity", "students with a wrong or missing entry"), right=(1,))
     files = f["not_understood"]
     if files:
-        t = Table(title=f"files not understood ({len(files)})", box=None)
-        t.add_column("file", overflow="fold")
-        t.add_column("what")
-        t.add_column("why", overflow="fold")
-        for src, what, why in files[:SHOWN_NOT_UNDERSTOOD]:
-            t.add_row(escape(src), what, escape(why))
-        console.print(t)
+        out += _table(f"files not understood ({len(files)})", [list(x) for x in files[:SHOWN_NOT_UNDERSTOOD]],
+                      header=("file", "what", "why"))
         if len(files) > SHOWN_NOT_UNDERSTOOD:
-            console.print(f"… and {len(files) - SHOWN_NOT_UNDERSTOOD} more; all {len(files)} by reason:")
-            for example, n in f["reasons"][:SHOWN_NOT_UNDERSTOOD]:
-                console.print(f"  {n:>6}  {escape(example)}", overflow="fold")
+            out.append(f"… and {len(files) - SHOWN_NOT_UNDERSTOOD} more; all {len(files)} by reason:")
+            out += [f"  {n:>6}  {example}" for example, n in f["reasons"][:SHOWN_NOT_UNDERSTOOD]]
             if len(f["reasons"]) > SHOWN_NOT_UNDERSTOOD:
                 rest = sum(n for _, n in f["reasons"][SHOWN_NOT_UNDERSTOOD:])
-                console.print(f"  {rest:>6}  for {len(f['reasons']) - SHOWN_NOT_UNDERSTOOD} other reasons")
+                out.append(f"  {rest:>6}  for {len(f['reasons']) - SHOWN_NOT_UNDERSTOOD} other reasons")
     attention = f["attention"]
     if attention:
-        heading, _, flags = attention_heading(attention).partition(" (")
-        console.print(f"[bold]{escape(heading)}[/bold] ({escape(flags)}")
-        for _, line in attention[:SHOWN_ATTENTION]:
-            console.print(f"  {escape(line)}", overflow="fold")
+        out.append(attention_heading(attention))
+        out += [f"  {line}" for _, line in attention[:SHOWN_ATTENTION]]
         if len(attention) > SHOWN_ATTENTION:
-            console.print(f"  … and {len(attention) - SHOWN_ATTENTION} more: the flags in {GRADES_FILE}")
-    for line in extra:
-        console.print(escape(line))
+            out.append(f"  … and {len(attention) - SHOWN_ATTENTION} more: the flags in {GRADES_FILE}")
+    out += list(extra)
     written = [outdir / GRADES_FILE, outdir / DETAILS_FILE] + ([f"{outdir / FEEDBACK_DIR}/"] if (outdir / FEEDBACK_DIR).is_dir() else [])
-    console.print(f"results: {', '.join(map(str, written))}")
+    out.append(f"results: {', '.join(map(str, written))}")
     lms = [str(outdir / n) for n in (CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP) if (outdir / n).exists()]
     if lms:
-        console.print(f"for the LMS: {', '.join(lms)}")
-
+        out.append(f"for the LMS: {', '.join(lms)}")
+    return "\n".join(out) + "\n"

@@ -56,10 +56,10 @@ def bpdrill(*args: str) -> list[str]:
 def per_kind(folder: Path) -> dict[str, tuple[float, float, int]]:
     """Wall and CPU seconds and pages for all sheets, then all keys, rendered in this process (HTML → PDF)."""
     from generator.record import read_week
-    from generator.render import _Pdf, key_html, sheet_html
+    from generator.render import PdfWriter, key_html, sheet_html
 
     week = read_week(folder)
-    pdf = _Pdf()
+    pdf = PdfWriter()
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for kind, make in (("sheets", sheet_html), ("keys", key_html)):

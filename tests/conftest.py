@@ -2,12 +2,10 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import DATA, canvas_week_in
 from typer.testing import CliRunner
 
 from generator import parse_problem
-from generator.cli import app
-
-DATA = Path(__file__).resolve().parent.parent / "generator" / "data"
 
 
 @pytest.fixture
@@ -35,6 +33,7 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def invoke(runner: CliRunner, *args: str):
-    """Run the bpdrill CLI in-process; returns the click Result (exit_code, stdout, stderr)."""
-    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+@pytest.fixture
+def canvas_week(tmp_path):
+    """Anna 00123, Jan 00456 and Zoe 02002 on a Canvas roster, in tmp_path/week."""
+    return canvas_week_in(tmp_path / "week")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from generator import solve
-from conftest import invoke
+from helpers import invoke
 from autograd_ref import reference
 
 

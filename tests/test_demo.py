@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import invoke
-from test_grade import grades
+from helpers import invoke
+from helpers import grades
 
 
 def test_demo_runs_end_to_end_and_refuses_to_clobber(runner, tmp_path):

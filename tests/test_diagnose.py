@@ -7,18 +7,9 @@ import numpy as np
 from generator import solve
 from generator.tolerance import entry_tolerances
 from grader.diagnose import diagnose
+from helpers import entries_of
+
 from grader.judge import CORRECT, INCORRECT, EntryResult
-
-
-def entries_of(values: dict[str, np.ndarray], answers: dict[str, np.ndarray], tol: dict[str, np.ndarray]):
-    out = []
-    for name, m in values.items():
-        for (i, j), v in np.ndenumerate(np.asarray(m)):
-            e, t = float(answers[name][i, j]), float(tol[name][i, j])
-            verdict = CORRECT if abs(v - e) <= t else INCORRECT
-            out.append(EntryResult(1, name, i + 1, j + 1, e, t, repr(float(v)), float(v), verdict,
-                                   float(verdict == CORRECT), 1.0))
-    return out
 
 
 def test_updated_weights_in_dL_dX_are_recognised(seed_mse):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from autograd_ref import reference
-from conftest import invoke
+from helpers import invoke
 from generator import DEFAULT_ASKED, solve
 from generator.problem import parse_problem
 from generator.record import asked_entries, read_week
@@ -412,16 +412,19 @@ def test_add_students_refuses_an_id_already_there_in_another_unicode_form():
         add_students(week, [RosterEntry("Ren\u00e9", "R", {}, 2)], {"columns": []})
 
 
-def test_slow_progress_shows_only_on_a_terminal_after_a_while(monkeypatch):
-    from generator import cli_week
+def test_progress_bars_show_only_on_a_terminal_after_a_while(monkeypatch):
+    from generator.cli import terminal
 
-    with cli_week.SlowProgress(3, after=0) as progress:  # not a terminal (pytest): never a bar
-        progress()
-    assert progress.bar is None and progress.done == 1
-    monkeypatch.setattr(cli_week.sys.stderr, "isatty", lambda: True, raising=False)
-    with cli_week.SlowProgress(3, after=0) as progress:
-        progress(), progress()
-    assert progress.bar is not None and progress.bar.tasks[0].completed == 2 and progress.bar.finished is False
+    with terminal.Bars(after=0) as bars:  # not a terminal (pytest): never a bar
+        bars("drawing problems", 1, 3)
+    assert bars.bars is None
+    monkeypatch.setattr(terminal.sys.stderr, "isatty", lambda: True, raising=False)
+    with terminal.Bars(after=0) as bars:
+        bars("drawing problems", 1, 3), bars("drawing problems", 2, 3)
+    assert bars.bars is not None and bars.bars.tasks[0].completed == 2 and bars.bars.finished is False
+    with terminal.Bars(after=60) as bars:  # a stage shorter than ``after``: no bar
+        bars("drawing problems", 1, 3), bars("drawing problems", 2, 3)
+    assert bars.bars is None
 
 
 def _fake_rendered(out: Path, files) -> None:
@@ -452,11 +455,11 @@ def test_replacing_a_week_keeps_the_pdfs_of_students_still_in_it_for_render_to_c
     """With rendering, a student still in the week keeps their files: render redoes them if they changed."""
     from types import SimpleNamespace
 
-    from generator.cli_week import Made, clear_replaced
+    from generator.workflow import Generated, clear_replaced
 
     _fake_rendered(tmp_path, ["a", "b", "c"])
     week = SimpleNamespace(students=[SimpleNamespace(file=f) for f in ("a", "b")])
-    clear_replaced(tmp_path, Made(week, replaced=("a", "b", "c")), pdf=None)
+    clear_replaced(Generated(week, tmp_path, replaced=("a", "b", "c")), pdf=None)
     left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert left == ["keys/a.html", "keys/a.pdf", "keys/b.html", "keys/b.pdf",
                     "sheets/a.html", "sheets/a.pdf", "sheets/b.html", "sheets/b.pdf"]

@@ -9,47 +9,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import invoke
-from test_tolerance import SEED_PRINTED
+from helpers import STUDENTS, grades, invoke, put, read_csv, run
+from seed_printed import SEED_MSE, as_floats
 
 from generator.record import write_week
 from generator.tolerance import visible_update
-from grader.demo import build_week, exact_values, hand_work, no_update, submission_csv
+from grader.samples import quick_week, exact_values, hand_work, no_update, submission_csv
 
-STUDENTS = [("00123", "Ada Lovelace"), ("s2", "Bob"), ("00777", "Cy")]
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def grades(out: Path) -> dict[str, dict[str, str]]:
-    return {r["student_id"]: r for r in read_csv(out / "grades.csv")}
-
+SEED_PRINTED = as_floats(SEED_MSE)
 
 @pytest.fixture
 def week(tmp_path):
-    w = build_week(STUDENTS, seed="test-week")
+    w = quick_week(STUDENTS, seed="test-week")
     write_week(tmp_path / "week", w)
     return w
 
 
-def run(runner, tmp_path, *subs, extra=()):
-    result = invoke(runner, "grade", tmp_path / "week", *subs, "--out", tmp_path / "out", "--force", *extra)
-    assert result.exit_code == 0, result.output
-    return grades(tmp_path / "out")
-
-
-def put(folder: Path, name: str, content: str | bytes) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    return path
-
-
 def test_seed_printed_numbers_score_full_marks(runner, tmp_path, seed_mse):
-    write_week(tmp_path / "week", build_week([("s1", "Seed")], problems=[seed_mse]))
+    write_week(tmp_path / "week", quick_week([("s1", "Seed")], problems=[seed_mse]))
     lines = ["student_id,problem,quantity,row,col,value"]
     for name, m in SEED_PRINTED.items():
         for (i, j), v in np.ndenumerate(np.array(m, dtype=float)):
@@ -185,7 +162,7 @@ def test_outdir_with_results_is_refused_then_kept_with_force(runner, tmp_path, w
 def test_not_a_week_folder_and_unwritable_outdir(runner, tmp_path):
     r = invoke(runner, "grade", tmp_path, tmp_path, "--out", tmp_path / "out")
     assert r.exit_code == 2 and "not a week" in r.stderr
-    write_week(tmp_path / "week", build_week(STUDENTS[:1]))
+    write_week(tmp_path / "week", quick_week(STUDENTS[:1]))
     blocker = put(tmp_path, "file", "x")
     r = invoke(runner, "grade", tmp_path / "week", tmp_path, "--out", blocker)
     assert r.exit_code == 2 and "not a folder" in r.stderr
@@ -193,7 +170,7 @@ def test_not_a_week_folder_and_unwritable_outdir(runner, tmp_path):
 
 def test_formula_cells_neutralized_and_html_escaped(runner, tmp_path):
     evil = "=HYPERLINK(\"http://x\",\"y\")"
-    w = build_week([("00123", evil), ("-5", "@SUM(A1)")], seed="t")
+    w = quick_week([("00123", evil), ("-5", "@SUM(A1)")], seed="t")
     write_week(tmp_path / "week", w)
     ada = w.students[0]
     text = submission_csv(w, ada, exact_values(ada))
@@ -296,10 +273,10 @@ def test_extreme_values_are_just_wrong(runner, tmp_path, week):
 
 
 def test_moodle_folder_name_matches_a_last_first_roster_name_or_says_it_is_ambiguous():
-    from grader.identify import Roster, identify, lms_name
+    from grader.identify import RosterIndex, identify, lms_name
 
-    week = build_week([("1", "Nowak, Björn"), ("2", "Müller, Anna"), ("3", "Anna  MÜLLER"), ("4", "Zoë Nguyen")])
-    roster = Roster(week)
+    week = quick_week([("1", "Nowak, Björn"), ("2", "Müller, Anna"), ("3", "Anna  MÜLLER"), ("4", "Zoë Nguyen")])
+    roster = RosterIndex(week)
 
     def who(folder: str):
         return identify(roster, lms_name("answers.csv", f"{folder}_500_assignsubmission_file_"), ())

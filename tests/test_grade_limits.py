@@ -13,21 +13,21 @@ import unicodedata
 import zipfile
 
 import pytest
-from conftest import invoke
-from test_grade import STUDENTS, grades, put
+from helpers import invoke
+from helpers import STUDENTS, grades, put
 
 from generator.cli import app
 from generator.record import write_week
 from grader import ingest, parse, pipeline
-from grader.cli import only_ids
-from grader.demo import build_week, exact_values, submission_csv
+from grader.workflow import only_ids
+from grader.samples import quick_week, exact_values, submission_csv
 from grader.feedback import feedback_html
 from grader.pipeline import grade as grade_files
 
 
 @pytest.fixture
 def week(tmp_path):
-    w = build_week(STUDENTS, seed="limits", columns=[{"ID": "99"}, {"ID": "98"}, {"ID": "97"}])
+    w = quick_week(STUDENTS, seed="limits", columns=[{"ID": "99"}, {"ID": "98"}, {"ID": "97"}])
     write_week(tmp_path / "week", w)
     return w
 
@@ -114,7 +114,7 @@ def test_a_file_over_the_row_cap_is_unreadable_with_the_reason(runner, tmp_path,
     grade(runner, tmp_path, tmp_path / "subs", extra=("--feedback", "none"))
     row = grades(tmp_path / "out")[ada.id]
     assert row["status"] == "unreadable" and "more than 20,000" in row["message"]
-    with pytest.raises(parse.ParseError, match="more than"):
+    with pytest.raises(parse.AnswerFileError, match="more than"):
         parse.peek_ids(("quantity,row,col,value\n" + "net1,1,1,1\n" * (parse.MAX_ROWS + 1)).encode())
 
 
@@ -213,7 +213,7 @@ def test_a_bare_number_file_name_is_not_an_lms_id(runner, tmp_path, week):
 
 def test_ids_in_either_unicode_form_are_one_id(runner, tmp_path):
     composed = unicodedata.normalize("NFC", "José")
-    w = build_week([(composed, "José"), ("s2", "Bob")], seed="nfc")
+    w = quick_week([(composed, "José"), ("s2", "Bob")], seed="nfc")
     write_week(tmp_path / "week", w)
     jose = w.students[0]
     decomposed = unicodedata.normalize("NFD", composed)

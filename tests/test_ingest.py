@@ -9,14 +9,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import invoke
-from test_grade import STUDENTS, grades, put
+from helpers import invoke
+from helpers import STUDENTS, grades, put
 
 from generator.record import write_week
 from grader import ingest
-from grader.demo import build_week, exact_values, hand_work, submission_csv
+from grader.samples import quick_week, exact_values, hand_work, submission_csv
 from grader.identify import lms_name
-from grader.parse import ParseError, decode, parse_number, parse_submission
+from generator.answers import decode
+from generator.errors import AnswerFileError
+from grader.parse import parse_number, parse_submission
 
 
 def zip_bytes(entries: dict[str, bytes | str]) -> bytes:
@@ -29,7 +31,7 @@ def zip_bytes(entries: dict[str, bytes | str]) -> bytes:
 
 @pytest.fixture
 def week(tmp_path):
-    w = build_week(STUDENTS, seed="ingest")
+    w = quick_week(STUDENTS, seed="ingest")
     write_week(tmp_path / "week", w)
     return w
 
@@ -128,7 +130,7 @@ def test_parse_ambiguous_decimal_comma_is_reported():
 @pytest.mark.parametrize("data", [b"", b"   \n\n", b"just some text\n", b"\x00\x01\x02\x03" * 50,
                                   b"quantity,row,col,value\nnet1,1,1,\"" + b"x" * 200_000 + b"\"\n"])
 def test_parse_refuses_non_submissions(data):
-    with pytest.raises(ParseError):
+    with pytest.raises(AnswerFileError):
         parse_submission(data)
 
 
@@ -159,7 +161,7 @@ CSVISH = st.lists(st.sampled_from(["quantity", "row", "col", "value", "student_i
 def test_any_bytes_are_rows_or_a_parse_error(data):
     try:
         parsed = parse_submission(data)
-    except ParseError:
+    except AnswerFileError:
         return
     for row in parsed.rows:
         assert row.cell.value is None or row.cell.value == row.cell.value  # finite numbers or nothing

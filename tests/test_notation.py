@@ -7,17 +7,14 @@ import numpy as np
 from hypothesis import given, strategies as st
 from jinja2 import Environment
 
+from helpers import boxes_in
+
 from generator.notation import ADVANCE, SPACE, grid, math, matrix, notation_css, num, register, sym
 from generator.steps import plan
 
 
 def text_of(html: str) -> str:
     return re.sub(r"<[^>]+>", "", str(html))
-
-
-def boxes_in(html: str) -> int:
-    """Answer boxes drawn by grid(): closed subpaths of its boxes path."""
-    return sum(d.count("z") for d in re.findall(r'class="boxes" d="([^"]*)"', str(html)))
 
 
 def test_layer_superscripts_and_fraction():

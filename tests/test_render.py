@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from conftest import DATA, invoke
-from test_notation import boxes_in
+from helpers import DATA, boxes_in, found, invoke, numbers, student_problem
+from generator.errors import UsageError
 from generator import DEFAULT_ASKED, parse_problem, solve
 from generator.record import Student, StudentProblem, Week, read_week, write_week
 from generator.render import (key_html, print_order, render_week, section_of, self_contained, shard_of,
@@ -29,14 +29,6 @@ DEEP = {
         {"W": [[0.1, 0.5, -0.4], [-0.2, 0.3, 0.6]], "activation": "softmax"},
     ],
 }
-NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
-
-
-def student_problem(obj) -> StudentProblem:
-    p = parse_problem(obj)
-    s = solve(p)
-    return StudentProblem(p, dict(s.values), {k: np.full(v.shape, 1e-6) for k, v in s.values.items()})
-
 
 def small_week() -> Week:
     problems = [json.loads((DATA / f).read_text()) for f in ("seed-sigmoid-mse.json", "seed-softmax-ce.json")]
@@ -58,7 +50,7 @@ def week_dir(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("week")
     write_week(folder, small_week())
-    render_week(folder, read_week(folder), jobs=2, progress=False)
+    render_week(folder, read_week(folder), jobs=2)
     for name in ("sheets.pdf", "keys.pdf", "keys-compact.pdf"):
         assert (folder / name).is_file()
         (folder / name).unlink()
@@ -78,14 +70,6 @@ def week_dir(tmp_path_factory):
 
 def pdf_text(path: Path) -> list[str]:
     return [page.extract_text() for page in PdfReader(path).pages]
-
-
-def numbers(text: str) -> list[float]:
-    return [float(t) for t in NUMBER.findall(text)]
-
-
-def found(v: float, pool: list[float], rel: float = 1e-6) -> bool:
-    return any(abs(t - v) <= rel * max(abs(v), 1e-12) for t in pool)
 
 
 def test_every_file_exists(week_dir):
@@ -221,8 +205,8 @@ def test_write_keys_pdf_one_student(tmp_path):
 
 
 def test_render_refuses_unknown_paper(tmp_path):
-    with pytest.raises(ValueError):
-        render_week(tmp_path, small_week(), paper="a5", progress=False)
+    with pytest.raises(UsageError, match="--paper"):
+        render_week(tmp_path, small_week(), paper="a5")
 
 
 def test_cli_render_bad_shard_and_missing_folder(tmp_path, runner):
@@ -240,7 +224,7 @@ def letter_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("letter")
     week = small_week()
     write_week(folder, replace(week, students=week.students[1:2]))
-    render_week(folder, read_week(folder), jobs=1, shard=(1, 1), paper="letter", progress=False)
+    render_week(folder, read_week(folder), jobs=1, shard=(1, 1), paper="letter")
     return folder
 
 
@@ -274,7 +258,7 @@ def test_render_again_renders_only_what_is_missing_or_changed(tmp_path, runner):
     week = small_week()
     write_week(tmp_path, replace(week, students=week.students[:2]))
     zoe, ann = read_week(tmp_path).students
-    assert render_week(tmp_path, read_week(tmp_path), jobs=1, progress=False) == 2
+    assert render_week(tmp_path, read_week(tmp_path), jobs=1) == 2
 
     def stamps():
         return {p.relative_to(tmp_path).as_posix(): p.stat().st_mtime_ns for p in tmp_path.glob("*/*.pdf")}
@@ -289,7 +273,7 @@ def test_render_again_renders_only_what_is_missing_or_changed(tmp_path, runner):
     (tmp_path / "keys" / f"{ann.file}.pdf").unlink()
     sheet = tmp_path / "sheets" / f"{zoe.file}.html"
     sheet.write_text(sheet.read_text(encoding="utf-8").replace("Zoë Zed", "Zoë Old"), encoding="utf-8")
-    assert render_week(tmp_path, read_week(tmp_path), jobs=1, progress=False) == 2
+    assert render_week(tmp_path, read_week(tmp_path), jobs=1) == 2
     now = stamps()
     changed = {k for k in now if now[k] != first.get(k)}
     assert changed == {f"keys/{ann.file}.pdf", f"sheets/{zoe.file}.pdf"}
@@ -304,10 +288,10 @@ def test_a_damaged_pdf_is_rendered_again_and_combine_names_it(tmp_path, runner):
     week = small_week()
     write_week(tmp_path, replace(week, students=week.students[1:2]))
     ann = read_week(tmp_path).students[0]
-    render_week(tmp_path, read_week(tmp_path), jobs=1, progress=False)
+    render_week(tmp_path, read_week(tmp_path), jobs=1)
     key = tmp_path / "keys" / f"{ann.file}.pdf"
     key.write_bytes(key.read_bytes()[:2000])  # cut short
-    assert render_week(tmp_path, read_week(tmp_path), jobs=1, progress=False) == 1
+    assert render_week(tmp_path, read_week(tmp_path), jobs=1) == 1
     assert PdfReader(key).pages
     key.write_bytes(b"")
     r = invoke(runner, "combine", tmp_path)

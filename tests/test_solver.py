@@ -223,7 +223,7 @@ def test_every_mistake_differs_from_the_right_answer(seed_mse, seed_ce):
 
 
 def test_overflow_is_one_clear_line_not_infinity(runner, tmp_path):
-    from conftest import invoke
+    from helpers import invoke
 
     f = tmp_path / "huge.json"
     f.write_text(json.dumps({"x": [1e200], "y": [1], "layers": [{"W": [[0, 1e200]], "activation": "identity"}],

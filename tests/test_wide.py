@@ -18,8 +18,8 @@ from pypdf import PdfReader
 
 from generator import DEFAULT_ASKED, notation as nt, parse_problem
 from generator.record import Student, Week
-from generator.render import PAPER_POINTS, PAPERS, TEMPLATES, _Pdf, key_html, sheet_html
-from test_render import found, numbers, student_problem
+from generator.render import PAPER_POINTS, PAPERS, TEMPLATES, PdfWriter, key_html, sheet_html
+from helpers import found, numbers, student_problem
 
 WIDE_NAMES = ("dL_dW2", "W2_new")  # 2 × 13: cut into blocks in the key and on the sheet
 
@@ -36,13 +36,13 @@ def wide_week() -> Week:
 
 @pytest.fixture(scope="module")
 def pdf():
-    return _Pdf()
+    return PdfWriter()
 
 
-def laid_out(pdf: _Pdf, html: str):
+def laid_out(pdf: PdfWriter, html: str):
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=str(TEMPLATES)).render(font_config=pdf.fonts, stylesheets=[pdf.css])
+    return HTML(string=html, base_url=str(TEMPLATES)).render(font_config=pdf.fonts, stylesheets=pdf.stylesheets)
 
 
 def outside(doc) -> list[str]:

@@ -13,10 +13,10 @@ from generator.record import Student, StudentProblem, Week
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.week import answer_csv
-from grader.xlsx import (
+from generator.answers import answer_csv
+from generator.answers import (
     TEMPLATE_HEADER,
-    XlsxError,
+    AnswerFileError,
     build_template,
     cell_text,
     layout_of,
@@ -159,20 +159,20 @@ def test_broken_files_give_one_clear_error(tmp_path):
         (lying.getvalue(), "not a readable Excel workbook"),
     ]
     for data, msg in cases:
-        with pytest.raises(XlsxError) as e:
+        with pytest.raises(AnswerFileError) as e:
             read_workbook_rows(data, "sub/ann.xlsx")
         assert str(e.value).startswith("sub/ann.xlsx: ") and msg in str(e.value) and "\n" not in str(e.value)
 
 
 def test_zip_bomb_inside_xlsx_is_refused(monkeypatch):
-    import grader.xlsx as mod
+    import generator.answers as mod
 
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", b"<a/>")
         z.writestr("xl/worksheets/sheet1.xml", b" " * 2_000_000)
     monkeypatch.setattr(mod, "MAX_UNPACKED", 1_000_000)
-    with pytest.raises(XlsxError, match="unpacks to more than"):
+    with pytest.raises(AnswerFileError, match="unpacks to more than"):
         read_workbook_rows(bomb.getvalue(), "bomb.xlsx")
 
 

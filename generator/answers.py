@@ -1,5 +1,11 @@
-"""The Excel round trip: answer workbooks for ``generate --xlsx``, and .xlsx submissions read
-into the same header + rows the CSV parser gets.
+"""The answer file: the one format students hand in, written by ``generate`` and read by ``grade``.
+
+- the template: ``student_id,problem,quantity,row,col,value``, one row per asked entry
+  (:func:`answer_csv`; ``value`` empty, or filled in for the key);
+- text: :func:`decode` reads a CSV's bytes whatever Excel or an LMS did to them (UTF-8 with or
+  without BOM, UTF-16 with or without BOM, cp1252); the grader's ``parse`` reads the rows;
+- the Excel round trip: answer workbooks for ``generate --xlsx``, and .xlsx submissions read
+  into the same header + rows the CSV parser gets.
 
 The workbook's first sheet is the CSV template: ``student_id,problem,quantity,row,col,value``
 in row 1, one row per asked entry below. The student id is stored as text (``00123`` stays
@@ -11,35 +17,91 @@ instructions.
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import os
+import re
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 from xml.sax.saxutils import escape as xml_escape
 
-from generator.formats import CSV_HEADER
-from generator.record import Student, Week, asked_entries
-from generator.steps import symbol_of
+from .errors import AnswerFileError
+from .record import Student, Week, asked_entries
+from .steps import symbol_of
 
-from .parse import MAX_ROWS as CSV_MAX_ROWS
+MAX_ROWS = 20_000  # lines of an answer file after the header; far above any real answer file
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-TEMPLATE_HEADER = ("student_id", *CSV_HEADER)  # student_id,problem,quantity,row,col,value
+
+# ---- the answer template (CSV) ----
+
+TEMPLATE_HEADER = ("student_id", "problem", "quantity", "row", "col", "value")
+
+
+def answer_csv(week: Week, students: Iterable[Student], filled: bool = False) -> str:
+    """The answer template (value empty) or, ``filled``, the key: a complete, correct submission."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(TEMPLATE_HEADER)
+    for s in students:
+        for k, name, i, j in asked_entries(week, s):
+            value = repr(float(s.problems[k - 1].answers[name][i - 1, j - 1])) if filled else ""
+            w.writerow((s.id, k, name, i, j, value))
+    return buf.getvalue()
+
+
+# ---- decoding a text file, whatever Excel did to it ----
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Bytes → (text, encoding). AnswerFileError for a binary or empty file."""
+    if not data.strip(b" \t\r\n\x00"):
+        raise AnswerFileError("empty file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _strict(data[3:], "utf-8"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _strict(data, "utf-16"), "utf-16"
+    head = data[:4096]
+    if head.count(b"\x00") > len(head) // 4:  # UTF-16 without a BOM: every other byte is 0
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        enc = "utf-16-le" if odd > even else "utf-16-be"
+        return _strict(data, enc), enc
+    if b"\x00" in head:
+        raise AnswerFileError("binary file, not a CSV text file")
+    try:
+        text = data.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        encoding = "cp1252"
+    if len(_CONTROLS.findall(text, 0, 4096)) > 8:
+        raise AnswerFileError("binary file, not a CSV text file")
+    return text, encoding
+
+
+def _strict(data: bytes, encoding: str) -> str:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        raise AnswerFileError(f"not valid {encoding.upper()} text") from None
+    return text.lstrip("\ufeff")
+
+
+
+# ---- the Excel workbook ----
+
 VALUE_COLUMN = "F"
 ANSWER_SHEET = "answers"
 MAX_UNPACKED = 16 * 1024 * 1024  # bytes of XML an .xlsx submission may unpack to
-MAX_ROWS = CSV_MAX_ROWS + 1  # the header and the rows a CSV answer file may have
+MAX_WORKBOOK_ROWS = MAX_ROWS + 1  # the header and the rows a CSV answer file may have
 PATCHES_PER_BUILD = 40  # a process gets at least this many students of a layout (one openpyxl build ≈ 40 patched copies)
 
 Row = tuple[str, int, str, int, int]  # student_id, problem, quantity, row, col
 
-
-class XlsxError(ValueError):
-    """An .xlsx submission that cannot be read; the message names the file."""
 
 
 def template_rows(week: Week, student: Student) -> list[Row]:
@@ -270,16 +332,16 @@ def cell_text(v: object) -> str:
 
 def _check_container(data: bytes, source: str) -> None:
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise XlsxError(f"{source}: an old Excel .xls (or encrypted) file; save it as .xlsx or CSV")
+        raise AnswerFileError(f"{source}: an old Excel .xls (or encrypted) file; save it as .xlsx or CSV")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise XlsxError(f"{source}: not an Excel workbook (.xlsx): the file is damaged or of another kind") from None
+        raise AnswerFileError(f"{source}: not an Excel workbook (.xlsx): the file is damaged or of another kind") from None
     if sum(i.file_size for i in infos) > MAX_UNPACKED:
-        raise XlsxError(f"{source}: the workbook unpacks to more than {MAX_UNPACKED // 2**20} MB; not read")
+        raise AnswerFileError(f"{source}: the workbook unpacks to more than {MAX_UNPACKED // 2**20} MB; not read")
     if not any(i.filename == "[Content_Types].xml" for i in infos):
-        raise XlsxError(f"{source}: a zip file, not an Excel workbook (.xlsx)")
+        raise AnswerFileError(f"{source}: a zip file, not an Excel workbook (.xlsx)")
 
 
 def _header_sheet(wb):
@@ -296,7 +358,7 @@ def read_workbook_rows(data: bytes, source: str = "workbook") -> list[list[str]]
     """The rows of an .xlsx submission as text (header first), as the CSV parser gets them.
 
     Reads the sheet with the template's header (else the first), cached formula results, no
-    trailing empty cells, no empty rows. :class:`XlsxError` names ``source`` for anything that
+    trailing empty cells, no empty rows. :class:`AnswerFileError` names ``source`` for anything that
     is not a readable workbook.
     """
     _check_container(data, source)
@@ -310,7 +372,7 @@ def read_workbook_rows(data: bytes, source: str = "workbook") -> list[list[str]]
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 if not wb.worksheets:
-                    raise XlsxError(f"{source}: the workbook has no worksheet")
+                    raise AnswerFileError(f"{source}: the workbook has no worksheet")
                 out: list[list[str]] = []
                 for values in _header_sheet(wb).iter_rows(values_only=True):
                     cells = [cell_text(v) for v in values]
@@ -318,12 +380,12 @@ def read_workbook_rows(data: bytes, source: str = "workbook") -> list[list[str]]
                         cells.pop()
                     if cells:
                         out.append(cells)
-                        if len(out) > MAX_ROWS:
-                            raise XlsxError(f"{source}: more than {CSV_MAX_ROWS:,} rows (an answer file has a few hundred); not read")
+                        if len(out) > MAX_WORKBOOK_ROWS:
+                            raise AnswerFileError(f"{source}: more than {MAX_ROWS:,} rows (an answer file has a few hundred); not read")
             finally:
                 wb.close()
-    except XlsxError:
+    except AnswerFileError:
         raise
     except Exception as e:  # openpyxl and the XML parser raise many kinds on a broken file
-        raise XlsxError(f"{source}: not a readable Excel workbook (.xlsx): {type(e).__name__}") from None
+        raise AnswerFileError(f"{source}: not a readable Excel workbook (.xlsx): {type(e).__name__}") from None
     return out

@@ -1,4 +1,4 @@
-"""Fourth QA round on reading submitted files: stray rows that split a perfect file, quoted
+"""Reading submitted files: stray rows that split a perfect file, quoted
 decimal commas, Canvas resubmission order and uploader, zips of the Linux ``zip`` command."""
 
 from __future__ import annotations
@@ -7,35 +7,17 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import invoke
-from test_grade import grades, put
+from helpers import invoke
+from helpers import grade_and_summary, grades, perfect, put
 
 from generator.record import write_week
-from grader.demo import build_week, exact_values, no_update, submission_csv
+from grader.samples import quick_week, exact_values, no_update, submission_csv
 from grader.identify import latest_first, lms_name
 from grader.parse import peek_ids
 
-# a Canvas roster: the SIS id is the student's id, Canvas's user id sits in the column "ID"
-ROSTER = [("00123", "Nowak, Anna", "40001"), ("00456", "Kowalski, Jan", "40002"), ("02002", "Zoe Ångström", "40005")]
-
-
 @pytest.fixture
-def week(tmp_path):
-    w = build_week([(sid, name) for sid, name, _ in ROSTER], seed="qa4",
-                   columns=[{"Student": name, "ID": canvas, "SIS User ID": sid} for sid, name, canvas in ROSTER])
-    write_week(tmp_path / "week", w)
-    return w
-
-
-def grade(runner, tmp_path, subs):
-    result = invoke(runner, "grade", tmp_path / "week", subs, "--out", tmp_path / "out", "--force")
-    assert result.exit_code == 0, result.output
-    return grades(tmp_path / "out"), (tmp_path / "out" / "summary.txt").read_text(encoding="utf-8")
-
-
-def perfect(week, k: int = 1) -> str:
-    student = week.students[k]
-    return submission_csv(week, student, exact_values(student))
+def week(canvas_week):
+    return canvas_week
 
 
 # ---- 1. a stray row does not split a perfect file ----
@@ -54,7 +36,7 @@ def _insert(text: str, at: int, line: str) -> str:
 def test_a_row_without_an_answer_names_no_one(runner, tmp_path, week, stray, at, said):
     text = perfect(week)
     put(tmp_path / "subs", "00456.csv", _insert(text, at if at is not None else len(text.splitlines()), stray))
-    g, summary = grade(runner, tmp_path, tmp_path / "subs")
+    g, summary = grade_and_summary(runner, tmp_path, tmp_path / "subs")
     jan = g["00456"]
     assert (jan["percent"], jan["status"], jan["flags"], jan["files"]) == ("100", "graded", "", str(tmp_path / "subs" / "00456.csv")), jan
     assert said in jan["message"]
@@ -74,7 +56,7 @@ def test_answers_under_an_id_no_one_has_are_reported_not_given_by_the_file_name(
     anna, jan = week.students[:2]
     stray = submission_csv(week, jan, no_update(jan), student_id="Jan K").splitlines()[1:4]
     put(tmp_path / "subs", "00123.csv", submission_csv(week, anna, exact_values(anna)) + "\n".join(stray) + "\n")
-    g, summary = grade(runner, tmp_path, tmp_path / "subs")
+    g, summary = grade_and_summary(runner, tmp_path, tmp_path / "subs")
     assert (g["00123"]["percent"], g["00123"]["flags"]) == ("100", ""), g["00123"]
     assert "(rows of Jan K)" not in g["00123"]["files"]
     flat = " ".join(summary.split())
@@ -88,7 +70,7 @@ def test_quoted_decimal_commas_in_a_comma_delimited_file(runner, tmp_path, week)
     text = submission_csv(week, jan, exact_values(jan), delimiter=",", decimal_comma=True)
     assert '"-0,' in text or '"0,' in text  # Google Sheets / LibreOffice in a European locale
     put(tmp_path / "subs", "00456.csv", text)
-    g, _ = grade(runner, tmp_path, tmp_path / "subs")
+    g, _ = grade_and_summary(runner, tmp_path, tmp_path / "subs")
     assert (g["00456"]["percent"], g["00456"]["message"]) == ("100", ""), g["00456"]
 
 
@@ -120,7 +102,7 @@ def test_canvas_upload_order_is_the_attachment_id_not_a_dash_number_of_the_name(
         ("nowakanna_40001_555_backprop-48.csv", submission_csv(week, anna, no_update(anna)), (2026, 11, 28, 2, 52, 0)),
         ("nowakanna_40001_556_backprop-48-1.csv", submission_csv(week, anna, exact_values(anna)), (2026, 11, 29, 2, 52, 0)),
     ])
-    g, _ = grade(runner, tmp_path, tmp_path / "subs")
+    g, _ = grade_and_summary(runner, tmp_path, tmp_path / "subs")
     assert g["00123"]["percent"] == "100", g["00123"]
     assert ("the latest of 2 submissions counts (nowakanna_40001_556_backprop-48-1.csv); "
             "not graded: nowakanna_40001_555_backprop-48.csv") in g["00123"]["message"]
@@ -147,7 +129,7 @@ def test_latest_first_orders_canvas_files_by_attachment_then_suffix_then_time():
 def test_a_file_uploaded_by_one_student_with_anothers_rows_is_an_id_conflict(runner, tmp_path, week, member):
     with zipfile.ZipFile(put(tmp_path / "subs", "lms.zip", b""), "w") as z:
         z.writestr(member, perfect(week))
-    g, summary = grade(runner, tmp_path, tmp_path / "subs")
+    g, summary = grade_and_summary(runner, tmp_path, tmp_path / "subs")
     assert (g["00456"]["percent"], g["00456"]["flags"], g["00123"]["status"]) == ("100", "id-conflict", "missing"), g
     assert "conflict: the student_id column says 00456" in g["00456"]["message"]
     squeezed = "".join(summary.split())  # the summary wraps long paths anywhere
@@ -161,7 +143,7 @@ def test_the_uploaders_own_template_name_is_no_conflict(runner, tmp_path, week):
     with zipfile.ZipFile(tmp_path / "lms.zip", "w") as z:
         z.writestr("nowakanna_40001_700_00123.csv", submission_csv(week, anna, exact_values(anna)))
         z.writestr("kowalskijan_40002_701_answers.csv", perfect(week))
-    g, summary = grade(runner, tmp_path, tmp_path / "lms.zip")
+    g, summary = grade_and_summary(runner, tmp_path, tmp_path / "lms.zip")
     assert [(g[s]["percent"], g[s]["flags"]) for s in ("00123", "00456")] == [("100", ""), ("100", "")], g
     assert "id conflict" not in summary
 
@@ -195,7 +177,7 @@ def test_utf8_names_without_the_utf8_flag_are_read_as_utf8(runner, tmp_path, wee
     folder = "Zoe Ångström_4242_assignsubmission_file_"
     no_id = "\n".join(line.split(",", 1)[-1] for line in submission_csv(week, zoe, exact_values(zoe)).splitlines())
     linux_zip(tmp_path / "subs" / "moodle.zip", {f"{folder}/odpowiedź.csv": no_id})  # only the folder says whose
-    g, summary = grade(runner, tmp_path, tmp_path / "subs")
+    g, summary = grade_and_summary(runner, tmp_path, tmp_path / "subs")
     assert (g["02002"]["percent"], g["02002"]["files"]) == ("100", f"{tmp_path / 'subs' / 'moodle.zip'}!{folder}/odpowiedź.csv"), g["02002"]
     assert "not understood" not in summary
     with zipfile.ZipFile(tmp_path / "out" / "moodle-feedback.zip") as z:

@@ -1,4 +1,4 @@
-"""Fourth QA round on grading results: a file with no answers is unreadable (no 0 in the LMS)
+"""Grading results: a file with no answers is unreadable (no 0 in the LMS)
 and its row notes come one line per kind; overrides read standard CSV quoting; work for another
 student's variant or another week is flagged; submitted matrices are column-aligned."""
 
@@ -10,16 +10,16 @@ from pathlib import Path
 
 import numpy as np
 
-from conftest import invoke
-from test_grade import grades, put, read_csv, run
+from helpers import invoke
+from helpers import grades, put, read_csv, run
 
 from generator.record import write_week
-from grader.demo import build_week, exact_values, submission_csv
+from grader.samples import quick_week, exact_values, submission_csv
 from grader.pipeline import collapse_line_notes
 
 
 def two_problem_week(tmp_path: Path, seed_mse, seed_ce, students=(("s1", "Ada"), ("s2", "Bob"))):
-    week = build_week(list(students), problems=[seed_mse, seed_ce], seed="qa4")
+    week = quick_week(list(students), problems=[seed_mse, seed_ce], seed="qa4")
     write_week(tmp_path / "week", week)
     return week
 
@@ -122,7 +122,7 @@ def test_integrity_check_flags_copies_and_other_weeks_but_not_careless_work():
     from grader.integrity import OTHER_VARIANT, OTHER_WEEK, other_work
 
     ids = [(f"s{i:02d}", f"Student {i}") for i in range(40)]
-    week, before = build_week(ids, seed="qa4-now"), build_week(ids, seed="qa4-before")
+    week, before = quick_week(ids, seed="qa4-now"), quick_week(ids, seed="qa4-before")
     students = week.students
     n = len(students)
     careless_work = [graded(week, s, lambda k, s=s: careless(s, k)) for s in students]
@@ -140,8 +140,8 @@ def test_integrity_check_flags_copies_and_other_weeks_but_not_careless_work():
 
 
 def test_integrity_findings_are_flagged_and_named_in_the_summary(runner, tmp_path):
-    week = build_week([("00123", "Ada"), ("00456", "Bob"), ("00789", "Cy"), ("s4", "Dee")], seed="qa4-now")
-    before = build_week([("00123", "Ada"), ("00456", "Bob"), ("00789", "Cy"), ("s4", "Dee")], seed="qa4-before")
+    week = quick_week([("00123", "Ada"), ("00456", "Bob"), ("00789", "Cy"), ("s4", "Dee")], seed="qa4-now")
+    before = quick_week([("00123", "Ada"), ("00456", "Bob"), ("00789", "Cy"), ("s4", "Dee")], seed="qa4-before")
     write_week(tmp_path / "week", week)
     ada, bob, cy, dee = week.students
     subs = tmp_path / "subs"
@@ -216,7 +216,7 @@ def test_submitted_matrices_are_column_aligned(tmp_path):
     from grader.feedback import feedback_html
     from grader.pipeline import grade as grade_files
 
-    week = build_week([("s1", "Ada")], seed="qa4-pdf")
+    week = quick_week([("s1", "Ada")], seed="qa4-pdf")
     ada = week.students[0]
     # numbers of different lengths in one column: -0.5, 0.25, 1.0, -0.0153 …
     def sloppy(k):
@@ -237,7 +237,7 @@ def test_submitted_matrices_are_column_aligned(tmp_path):
 def test_own_problems_under_swapped_numbers_are_not_another_weeks(runner, tmp_path):
     """QA round 3: problems 1 and 2 done right but written under each other's numbers were flagged
     other-week ('your numbers fit none of this week's problems'). Their own work: no flag."""
-    from conftest import invoke
+    from helpers import invoke
     from generator.record import read_week
     from grader.integrity import OTHER_WEEK, other_work
 

@@ -1,15 +1,21 @@
-"""Seventh QA round on grading outputs: a reproducible summary, overrides said once per row,
+"""Grading outputs: a reproducible summary, overrides said once per row,
 identifiers never capitalized, the carried-forward sentence, the feedback page's wording."""
 
 from __future__ import annotations
 
 import pytest
 
-from test_grade import put
-from test_qa4_files import grade, week  # noqa: F401 — the fixture: Anna 00123, Jan 00456, Zoe 02002 on a Canvas roster
+from helpers import put
+from helpers import grade_and_summary
 
 from generator.record import asked_entries
-from grader.demo import exact_values, submission_csv
+from grader.samples import exact_values, submission_csv
+
+
+@pytest.fixture
+def week(canvas_week):
+    """Anna 00123, Jan 00456, Zoe 02002 on a Canvas roster."""
+    return canvas_week
 
 
 def _book(tmp_path, week, files):
@@ -44,7 +50,7 @@ def test_an_override_row_is_one_line_and_no_op_entries_are_not_changes(runner, t
         "00456,1,delta2,,,1,,already right\n"  # changes nothing: every delta2 entry is right
         "00456,1,,,,0,,work copied from another sheet\n"
         "00456,,,,,,-1,late\n", encoding="utf-8")
-    g, summary = grade(runner, tmp_path, tmp_path / "subs")
+    g, summary = grade_and_summary(runner, tmp_path, tmp_path / "subs")
     message = g["00456"]["message"]
     assert message.count("— already right") == 1 and message.count("— work copied") == 1, message
     assert "delta2 (problem 1): credit set to 1 — already right" in message
@@ -80,7 +86,7 @@ def test_moodle_points_are_rounded_as_the_grade_column():
 
 def test_the_carried_forward_sentence_names_the_students_own_values(seed_mse):
     import numpy as np
-    from test_diagnose import entries_of
+    from helpers import entries_of
 
     from generator import solve
     from generator.tolerance import entry_tolerances
@@ -115,7 +121,7 @@ def test_the_feedback_page_says_messages_as_sentences_without_local_paths(runner
     old = put(tmp_path / "subs" / "first", "00456.csv", text)
     put(tmp_path / "subs" / "second", "00456.csv", text.rstrip("\n") + "\nTOTAL,,,,,42\n")
     os.utime(old, (1_000_000_000, 1_000_000_000))
-    g, _ = grade(runner, tmp_path, tmp_path / "subs")
+    g, _ = grade_and_summary(runner, tmp_path, tmp_path / "subs")
     moodle = (tmp_path / "out" / "moodle.csv").read_text(encoding="utf-8")
     said, html = _page(tmp_path, "00456")
     assert str(tmp_path) in g["00456"]["message"]  # the instructor sees where the files were …
@@ -129,7 +135,7 @@ def test_the_feedback_page_says_messages_as_sentences_without_local_paths(runner
 def test_a_missing_students_page_says_so_once(runner, tmp_path, week):
     anna = week.students[0]
     put(tmp_path / "subs", "00123.csv", submission_csv(week, anna, exact_values(anna)))
-    grade(runner, tmp_path, tmp_path / "subs")
+    grade_and_summary(runner, tmp_path, tmp_path / "subs")
     said, html = _page(tmp_path, "00456")
     assert "No submission was found for you" in html and said == [], said
 
@@ -140,7 +146,7 @@ def test_a_photo_beside_the_csv_is_not_a_competing_file(runner, tmp_path, week):
     jan = week.students[1]
     put(tmp_path / "subs", "00456.csv", submission_csv(week, jan, exact_values(jan)))
     (tmp_path / "subs" / "00456_work.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a photo")
-    g, _ = grade(runner, tmp_path, tmp_path / "subs")
+    g, _ = grade_and_summary(runner, tmp_path, tmp_path / "subs")
     row = g["00456"]
     assert (row["percent"], row["flags"]) == ("100", ""), row
     assert row["message"] == "not an answer sheet, not used: 00456_work.jpg", row

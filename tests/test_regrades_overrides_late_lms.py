@@ -1,5 +1,5 @@
 """Around grading, end to end through the CLI on real files: partial regrades, overrides, late work,
-Excel answer sheets, Canvas/Moodle files, late enrolment (issue 6's checks)."""
+Excel answer sheets, Canvas/Moodle files, late enrolment."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import invoke
-from test_grade import STUDENTS, grades, put, read_csv
+from helpers import invoke
+from helpers import STUDENTS, grades, put, read_csv
 
 from generator.record import read_week, write_week
-from grader.demo import build_week, exact_values, no_update, submission_csv
+from grader.samples import quick_week, exact_values, no_update, submission_csv
 
 
 def grade(runner, week: Path, *subs, out: Path, extra=(), code: int = 0):
@@ -34,7 +34,7 @@ def lines_of(path: Path) -> dict[str, list[str]]:
 
 @pytest.fixture
 def week(tmp_path):
-    w = build_week(STUDENTS, seed="issue6")
+    w = quick_week(STUDENTS, seed="issue6")
     write_week(tmp_path / "week", w)
     return w
 
@@ -231,7 +231,7 @@ def test_canvas_and_moodle_files_have_import_headers_and_one_row_per_roster_stud
                      "Alan Turing_902_assignsubmission_file_/feedback.html"]
     assert "00125" in r.output and "moodle-feedback.zip" in r.output  # Grace: no folder, said so
     # no title, no --assignment: the column still has a name; a plain roster's id goes in SIS User ID
-    w = build_week(STUDENTS, seed="plain", title="")
+    w = quick_week(STUDENTS, seed="plain", title="")
     write_week(tmp_path / "plain", w)
     grade(runner, tmp_path / "plain", subs, out=tmp_path / "out-plain")
     with open(tmp_path / "out-plain" / "canvas.csv", encoding="utf-8", newline="") as f:
@@ -297,11 +297,11 @@ def test_only_takes_an_id_as_grading_reads_it():
     """--only 5306 for the roster's 05306 (QA round 4), as grading reads ids; an unknown one says so."""
     import pytest
 
-    from generator.errors import UserError
-    from grader.cli import only_ids
-    from grader.demo import build_week
+    from generator.errors import UsageError
+    from grader.workflow import only_ids
+    from grader.samples import quick_week
 
-    w = build_week([("05306", "Ann"), ("s2", "Bob")], seed="only")
+    w = quick_week([("05306", "Ann"), ("s2", "Bob")], seed="only")
     assert only_ids(w, ["5306,s2"]) == {"05306", "s2"}
-    with pytest.raises(UserError, match="'9999' is not on the week's roster"):
+    with pytest.raises(UsageError, match="'9999' is not on the week's roster"):
         only_ids(w, ["9999"])

@@ -1,15 +1,21 @@
-"""Sixth QA round on grading: a student's name in the student_id column, and rows under a
+"""Grading: a student's name in the student_id column, and rows under a
 typo id in a file that is otherwise one student's."""
 
 from __future__ import annotations
 
 import pytest
-from test_grade import put
-from test_qa4_files import grade, week  # noqa: F401 — the fixture: Anna 00123, Jan 00456, Zoe 02002 on a Canvas roster
-from test_qa5 import rows_under, squeezed
+from helpers import put
+from helpers import grade_and_summary
+from helpers import rows_under, squeezed
 
-from grader.demo import build_week, exact_values, submission_csv
-from grader.identify import Roster, identify, internal_note, lms_name
+from grader.samples import quick_week, exact_values, submission_csv
+from grader.identify import RosterIndex, identify, internal_note, lms_name
+
+
+@pytest.fixture
+def week(canvas_week):
+    """Anna 00123, Jan 00456, Zoe 02002 on a Canvas roster."""
+    return canvas_week
 
 
 # ---- 1, 2. the student's own name in the student_id column ----
@@ -24,7 +30,7 @@ from grader.identify import Roster, identify, internal_note, lms_name
 def test_the_students_name_in_the_student_id_column_identifies_them(runner, tmp_path, week, sid, file, written):
     student = next(s for s in week.students if s.id == sid)
     put(tmp_path / "subs", file, submission_csv(week, student, exact_values(student), student_id=written))
-    g, summary = grade(runner, tmp_path, tmp_path / "subs")
+    g, summary = grade_and_summary(runner, tmp_path, tmp_path / "subs")
     row = g[sid]
     assert (row["percent"], row["status"], row["flags"]) == ("100", "graded", ""), row
     note = f"student_id {written!r} read as {sid} (the student's name)"
@@ -33,8 +39,8 @@ def test_the_students_name_in_the_student_id_column_identifies_them(runner, tmp_
 
 
 def test_a_name_that_fits_several_students_is_reported_not_guessed():
-    w = build_week([("00123", "Jan Kowalski"), ("00789", "Kowalski, Jan"), ("00456", "Anna Nowak")], seed="qa6")
-    roster = Roster(w)
+    w = quick_week([("00123", "Jan Kowalski"), ("00789", "Kowalski, Jan"), ("00456", "Anna Nowak")], seed="qa6")
+    roster = RosterIndex(w)
     who = identify(roster, lms_name("jan.csv"), ("Jan Kowalski",))
     assert who.student_id is None
     assert "student_id 'Jan Kowalski' names 2 students on the roster (00123, 00789)" in "; ".join(who.notes)
@@ -47,7 +53,7 @@ def test_a_name_that_fits_several_students_is_reported_not_guessed():
 def test_rows_under_the_students_name_and_id_are_one_submission(runner, tmp_path, week):
     jan = week.students[1]
     put(tmp_path / "subs", "00456.csv", rows_under(submission_csv(week, jan, exact_values(jan)), ["00456", "Jan Kowalski"]))
-    g, summary = grade(runner, tmp_path, tmp_path / "subs")
+    g, summary = grade_and_summary(runner, tmp_path, tmp_path / "subs")
     assert (g["00456"]["percent"], g["00456"]["files"]) == ("100", str(tmp_path / "subs" / "00456.csv")), g["00456"]
     assert "not understood" not in summary
 

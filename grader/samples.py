@@ -1,11 +1,13 @@
-"""``bpdrill demo``: one week end to end on built-in data (what ``make demo`` runs).
+"""Sample data: what students hand in, built from a week's record (the demo's and the tests' data).
 
-An embedded roster of a few students; a generated week (with PDFs when rendering is
-available); submissions of the kinds instructors really get — perfect, rounded by hand to 4
-significant digits typed into the Excel answer workbook, a European Excel export (semicolons,
-decimal commas, cp1252, leading zeros eaten), a typical mistake (weights not updated), a Canvas
-bulk-download zip with a late resubmission, an unreadable file, and a student who handed in
-nothing — then grading (with canvas.csv and moodle.csv), and a summary of where everything is.
+- values: :func:`hand_work` (every step rounded by hand and carried on), :func:`exact_values`,
+  :func:`no_update` (the typical mistake of not updating the weights);
+- files: :func:`submission_csv` (a filled-in answer template, also as a European Excel export),
+  :func:`answer_workbook` (the Excel answer workbook typed in), :func:`write_submissions` (the
+  demo's: perfect, hand work, European Excel, a mistake, a Canvas zip with a late resubmission, an
+  unreadable file, a student who handed in nothing);
+- weeks: :func:`quick_week`, a week straight from the sampler (no roster file, no folder);
+  :data:`ROSTER_CSV`, the demo's roster.
 """
 
 from __future__ import annotations
@@ -13,19 +15,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import shutil
 import zipfile
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from rich.console import Console
 
-from generator.errors import UserError
-from generator.record import Student, Week, read_week, write_text_atomic
-from generator.solver import activation_of
-from generator.steps import plan
-from generator.tolerance import round_sig
+from generator.answers import build_answer_workbook, template_rows
+from generator.record import Student, StudentProblem, Week, asked_entries
+from generator.sampler import SampleOptions, sample_solution
+from generator.solver import activation_of, solve
+from generator.steps import DEFAULT_ASKED, plan
+from generator.tolerance import entry_tolerances, round_sig
 
 ROSTER_CSV = """\
 SIS User ID,Student,Email,Section
@@ -56,7 +57,6 @@ def hand_work(student: Student, k: int, digits: int = 4) -> dict[str, np.ndarray
 def submission_csv(week: Week, student: Student, values: Callable[[int], dict[str, np.ndarray]],
                    delimiter: str = ",", decimal_comma: bool = False, student_id: str | None = None) -> str:
     """A filled-in answer template: student_id,problem,quantity,row,col,value for every asked entry."""
-    from generator.record import asked_entries
 
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n" if decimal_comma else "\n")
@@ -73,8 +73,6 @@ def submission_csv(week: Week, student: Student, values: Callable[[int], dict[st
 
 def answer_workbook(week: Week, student: Student, values: Callable[[int], dict[str, np.ndarray]]) -> bytes:
     """The student's Excel answer workbook (as ``generate --xlsx`` writes it) with the values typed in."""
-    from .xlsx import build_answer_workbook, template_rows
-
     wb = build_answer_workbook(template_rows(week, student), week.title)
     cache: dict[int, dict[str, np.ndarray]] = {}
     for row in wb["answers"].iter_rows(min_row=2):
@@ -101,34 +99,10 @@ def no_update(student: Student) -> Callable[[int], dict[str, np.ndarray]]:
 
 # ---- the week ----
 
-def make_week(folder: Path, roster: Path, console: Console, pdf: bool = True) -> Week:
-    """Generate the demo week with the generator's own function (PDFs when rendering works)."""
-    try:
-        from generator.cli_week import generate_week
-    except ImportError:  # pragma: no cover - only while generate is being built
-        write_week_directly(folder, ROSTER_CSV)
-        console.print("[yellow]generate is not available: built the demo week directly from the sampler[/yellow]")
-        return read_week(folder)
-    options = dict(roster=roster, seed=SEED, title=TITLE, force=True, jobs=2, progress=False)
-    if pdf:
-        try:
-            return generate_week(folder, pdf=True, **options)
-        except Exception as e:  # noqa: BLE001 - e.g. missing system fonts: the week still works without PDFs
-            console.print(f"[yellow]PDFs skipped ({type(e).__name__}: {e})[/yellow]")
-    return generate_week(folder, pdf=False, **options)
-
-
-def build_week(students: list[tuple[str, str]], seed: str = SEED, problems: list | None = None,
+def quick_week(students: list[tuple[str, str]], seed: str = SEED, problems: list | None = None,
                title: str = TITLE, columns: list[dict] | None = None) -> Week:
-    """A week built straight from the sampler (or fixed ``problems``) and the record's dataclasses.
-
-    Used by the demo while ``generate`` is not available, and by tests that need a week fast.
-    """
-    from generator.record import StudentProblem
-    from generator.sampler import SampleOptions, sample_solution
-    from generator.solver import solve
-    from generator.steps import DEFAULT_ASKED
-    from generator.tolerance import entry_tolerances
+    """A week built straight from the sampler (or fixed ``problems``) and the record's dataclasses,
+    for tests that need a week fast."""
 
     out = []
     for n, (sid, name) in enumerate(students):
@@ -138,14 +112,6 @@ def build_week(students: list[tuple[str, str]], seed: str = SEED, problems: list
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in sid) or f"student{n}"
         out.append(Student(sid, name, safe, f"{n:03d}", dict(columns[n]) if columns else {}, sps))
     return Week(title, seed, DEFAULT_ASKED, {"layers": [2, 2, 2]}, {"id_column": "id"}, tuple(out))
-
-
-def write_week_directly(folder: Path, roster_csv: str) -> None:
-    from generator.record import write_week
-
-    rows = list(csv.DictReader(io.StringIO(roster_csv)))
-    week = build_week([(r["SIS User ID"].strip(), r["Student"]) for r in rows], columns=rows)
-    write_week(folder, week)
 
 
 # ---- the submissions ----
@@ -180,48 +146,3 @@ def write_submissions(week: Week, folder: Path) -> dict[str, str]:
     for student in s[6:]:
         kinds[student.id] = "nothing (missing)"
     return kinds
-
-
-def run_demo(out: Path, force: bool, console: Console, pdf: bool = True) -> None:
-    from .cli import run_grade
-
-    if out.exists() and any(out.iterdir()):
-        if not force:
-            raise UserError(f"{out}: not empty; use --force to replace the earlier demo")
-        if not (out / MARKER).exists() and not (out / "week" / "week.json").exists():
-            raise UserError(f"{out}: not empty and not an earlier demo; choose another --out")
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out / MARKER, "made by bpdrill demo\n")
-    roster = out / "roster.csv"
-    roster.write_text(ROSTER_CSV, encoding="utf-8")
-    console.rule("[bold]1. generate the week")
-    week = make_week(out / "week", roster, console, pdf)
-    console.print(f"{len(week.students)} students, each with their own problem: {out / 'week'}")
-    console.rule("[bold]2. sample submissions")
-    kinds = write_submissions(week, out / "submissions")
-    for student in week.students:
-        console.print(f"  {student.id:8} {student.name:20} {kinds.get(student.id, '')}")
-    console.rule("[bold]3. grade")
-    run = run_grade(out / "week", [out / "submissions"], out / "results", force=True, console=console)
-    console.rule("[bold]where everything is")
-    week_dir = out / "week"
-    for label, path in [
-        ("roster", roster),
-        ("week record", week_dir / "week.json"),
-        ("answer templates", week_dir / "answers"),
-        ("problem sheets (PDF)", week_dir / "sheets.pdf"),
-        ("answer keys (PDF)", week_dir / "keys.pdf"),
-        ("submissions", out / "submissions"),
-        ("gradebook", run.outdir / "grades.csv"),
-        ("every entry judged", run.outdir / "details.csv"),
-        ("feedback per student", run.outdir / "feedback"),
-        ("summary", run.outdir / "summary.txt"),
-        ("Canvas grades import", run.outdir / "canvas.csv"),
-        ("Moodle grades import", run.outdir / "moodle.csv"),
-    ]:
-        if path.exists():
-            console.print(f"  {label:22} {path}")
-    console.print(f"Grade again after a change: bpdrill grade {week_dir} {out / 'submissions'} --out {run.outdir} --force")
-    console.print(f"Regrade one student (e.g. a corrected file): add --only {week.students[1].id} instead of --force; "
-                  f"a TA's decisions go in {run.outdir / 'overrides.csv'}")

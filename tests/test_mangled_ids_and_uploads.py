@@ -1,4 +1,4 @@
-"""Fifth QA round on grading: a file split by ids Excel mangled, another student's upload
+"""Grading: a file split by ids Excel mangled, another student's upload
 replacing a student's own, and what the Moodle feedback column tells the student."""
 
 from __future__ import annotations
@@ -6,21 +6,17 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-from test_grade import put, read_csv
-from test_qa4_files import grade, week  # noqa: F401 — the fixture: Anna 00123, Jan 00456 on a Canvas roster
+from helpers import put, read_csv, rows_under, squeezed
+from helpers import grade_and_summary
 
-from grader.demo import exact_values, no_update, submission_csv
+from grader.samples import exact_values, no_update, submission_csv
 from grader.exports import feedback_line
 
 
-def squeezed(text: str) -> str:
-    return "".join(text.split())  # the summary wraps long lines anywhere
-
-
-def rows_under(text: str, ids: list[str]) -> str:
-    """The answer rows of ``text`` with their student_id replaced, row by row, from ``ids`` (cycled)."""
-    head, *rows = text.splitlines()
-    return "\n".join([head] + [ids[n % len(ids)] + "," + row.split(",", 1)[1] for n, row in enumerate(rows)]) + "\n"
+@pytest.fixture
+def week(canvas_week):
+    """Anna 00123, Jan 00456, Zoe 02002 on a Canvas roster."""
+    return canvas_week
 
 
 # ---- 1. rows whose ids name one roster student are one part of the file ----
@@ -33,7 +29,7 @@ def rows_under(text: str, ids: list[str]) -> str:
 def test_rows_of_one_student_under_mangled_ids_are_one_submission(runner, tmp_path, week, sid, written):
     student = next(s for s in week.students if s.id == sid)
     put(tmp_path / "subs", f"{sid}.csv", rows_under(submission_csv(week, student, exact_values(student)), written))
-    g, summary = grade(runner, tmp_path, tmp_path / "subs")
+    g, summary = grade_and_summary(runner, tmp_path, tmp_path / "subs")
     row = g[sid]
     assert (row["percent"], row["status"], row["flags"]) == ("100", "graded", "leading-zeros"), row
     assert row["files"] == str(tmp_path / "subs" / f"{sid}.csv")
@@ -45,7 +41,7 @@ def test_a_class_file_with_mangled_ids_splits_by_roster_student(runner, tmp_path
     text = rows_under(submission_csv(week, anna, exact_values(anna)), ["00123", "123"])
     text += rows_under(submission_csv(week, jan, no_update(jan)), ["456"]).split("\n", 1)[1]
     put(tmp_path / "subs", "class.csv", text)
-    g, _ = grade(runner, tmp_path, tmp_path / "subs")
+    g, _ = grade_and_summary(runner, tmp_path, tmp_path / "subs")
     assert (g["00123"]["percent"], g["00123"]["status"]) == ("100", "graded"), g["00123"]
     assert g["00123"]["files"].endswith("class.csv (rows of 00123)")
     assert g["00456"]["status"] == "graded" and float(g["00456"]["percent"]) < 100
@@ -75,7 +71,7 @@ def _half_zero(text: str) -> str:
 def test_a_file_another_student_uploaded_does_not_replace_ones_own(runner, tmp_path, week, mine, theirs):
     jan = week.students[1]
     good = submission_csv(week, jan, exact_values(jan))
-    g, summary = grade(runner, tmp_path, _zip(tmp_path / "subs" / "lms.zip", [(mine, good), (theirs, _half_zero(good))]))
+    g, summary = grade_and_summary(runner, tmp_path, _zip(tmp_path / "subs" / "lms.zip", [(mine, good), (theirs, _half_zero(good))]))
     row = g["00456"]
     assert (row["percent"], row["status"]) == ("100", "graded"), row
     assert row["files"].split(";")[0].endswith(mine), row["files"]
@@ -92,7 +88,7 @@ def test_a_file_another_student_uploaded_does_not_replace_ones_own(runner, tmp_p
 
 def test_another_students_upload_counts_when_the_student_has_none(runner, tmp_path, week):
     jan = week.students[1]
-    g, summary = grade(runner, tmp_path, _zip(tmp_path / "subs" / "c.zip", [
+    g, summary = grade_and_summary(runner, tmp_path, _zip(tmp_path / "subs" / "c.zip", [
         ("nowakanna_40001_700_00456.csv", submission_csv(week, jan, exact_values(jan)))]))
     assert (g["00456"]["percent"], g["00456"]["flags"]) == ("100", "id-conflict")
     s = squeezed(summary)
@@ -114,7 +110,7 @@ def test_moodle_feedback_is_sentences_without_the_instructors_notes():
 
 def test_moodle_feedback_mentions_a_feedback_file_only_for_students_who_get_one(runner, tmp_path, week):
     anna = week.students[0]
-    g, _ = grade(runner, tmp_path, _zip(tmp_path / "subs" / "m.zip", [
+    g, _ = grade_and_summary(runner, tmp_path, _zip(tmp_path / "subs" / "m.zip", [
         ("Anna Nowak_5001_assignsubmission_file_/answers.csv", submission_csv(week, anna, exact_values(anna), student_id=""))]))
     assert "identified by the name" in g["00123"]["message"]  # grades.csv keeps the instructor's note
     moodle = {r["ID number"]: r["Feedback"] for r in read_csv(tmp_path / "out" / "moodle.csv")}

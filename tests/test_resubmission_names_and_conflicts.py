@@ -1,4 +1,4 @@
-"""Third QA round on grading: a name ending in ``-<digits>`` is a Canvas resubmission only in a
+"""Grading: a name ending in ``-<digits>`` is a Canvas resubmission only in a
 Canvas name; id conflicts are shown where the instructor looks (the summary); feedback blocks
 stay whole across PDF pages."""
 
@@ -8,11 +8,11 @@ import os
 import time
 from pathlib import Path
 
-from conftest import invoke
-from test_grade import grades, put, run
+from helpers import invoke
+from helpers import grades, put, run
 
 from generator.record import write_week
-from grader.demo import build_week, exact_values, no_update, submission_csv
+from grader.samples import quick_week, exact_values, no_update, submission_csv
 from grader.identify import lms_name
 
 YESTERDAY = time.time() - 86400
@@ -34,7 +34,7 @@ def test_dash_number_is_a_resubmission_only_in_a_canvas_name():
 
 
 def test_newer_corrected_file_beats_a_plain_name_ending_in_digits(runner, tmp_path):
-    write_week(tmp_path / "week", week := build_week([("001140", "Ada"), ("s2", "Bob")], seed="qa3"))
+    write_week(tmp_path / "week", week := quick_week([("001140", "Ada"), ("s2", "Bob")], seed="qa3"))
     ada = week.students[0]
     subs = tmp_path / "subs"
     older(put(subs, "backprop-48.csv", submission_csv(week, ada, no_update(ada))))
@@ -46,7 +46,7 @@ def test_newer_corrected_file_beats_a_plain_name_ending_in_digits(runner, tmp_pa
 
 
 def test_template_name_with_dash_digits_does_not_outrank_a_newer_file(runner, tmp_path):
-    write_week(tmp_path / "week", week := build_week([("s-001", "Ada"), ("s2", "Bob")], seed="qa3"))
+    write_week(tmp_path / "week", week := quick_week([("s-001", "Ada"), ("s2", "Bob")], seed="qa3"))
     ada = week.students[0]
     assert ada.file == "s-001"
     subs = tmp_path / "subs"
@@ -63,7 +63,7 @@ def test_template_name_with_dash_digits_does_not_outrank_a_newer_file(runner, tm
 # ---- 2. id conflicts are named in the summary, with what to do ----
 
 def test_id_conflict_is_spelled_out_in_the_summary(runner, tmp_path):
-    write_week(tmp_path / "week", week := build_week([("9", "Nine"), ("09", "Oh-nine"), ("s2", "Bob")], seed="qa3"))
+    write_week(tmp_path / "week", week := quick_week([("9", "Nine"), ("09", "Oh-nine"), ("s2", "Bob")], seed="qa3"))
     nine, oh_nine, bob = week.students
     subs = tmp_path / "subs"
     put(subs, "09.csv", submission_csv(week, oh_nine, exact_values(oh_nine), student_id="9"))  # Excel ate the zero
@@ -84,7 +84,7 @@ def test_id_conflict_is_spelled_out_in_the_summary(runner, tmp_path):
 
 def test_an_older_conflicting_file_is_listed_too(runner, tmp_path):
     # 9's own file counts; the older 09.csv (column 9) is never graded, and 09 shows as missing
-    write_week(tmp_path / "week", week := build_week([("9", "Nine"), ("09", "Oh-nine")], seed="qa3"))
+    write_week(tmp_path / "week", week := quick_week([("9", "Nine"), ("09", "Oh-nine")], seed="qa3"))
     nine, oh_nine = week.students
     subs = tmp_path / "subs"
     older(put(subs, "09.csv", submission_csv(week, oh_nine, exact_values(oh_nine), student_id="9")))
@@ -95,7 +95,7 @@ def test_an_older_conflicting_file_is_listed_too(runner, tmp_path):
 
 
 def test_no_conflict_no_attention_section_and_partial_regrade_keeps_it(runner, tmp_path):
-    write_week(tmp_path / "week", week := build_week([("9", "Nine"), ("09", "Oh-nine"), ("s2", "Bob")], seed="qa3"))
+    write_week(tmp_path / "week", week := quick_week([("9", "Nine"), ("09", "Oh-nine"), ("s2", "Bob")], seed="qa3"))
     nine, oh_nine, bob = week.students
     subs = tmp_path / "subs"
     put(subs, "s2.csv", submission_csv(week, bob, exact_values(bob)))
@@ -122,7 +122,7 @@ def test_pdf_feedback_keeps_each_quantity_with_its_comment(tmp_path):
     from grader.feedback import TEMPLATES, feedback_html
     from grader.pipeline import grade as grade_files
 
-    week = build_week([("s1", "Ada")], seed="qa3-pdf")
+    week = quick_week([("s1", "Ada")], seed="qa3-pdf")
     ada = week.students[0]
     wrong = lambda k: {n: v * 1.37 + 1e-9 for n, v in ada.problems[k].answers.items()}  # noqa: E731 — long, wrong values
     put(tmp_path / "subs", "s1.csv", submission_csv(week, ada, wrong))

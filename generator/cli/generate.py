@@ -1,0 +1,89 @@
+"""``bpdrill generate`` and ``bpdrill key``: a week's folder, and its answer key."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from ..answers import answer_csv
+from ..errors import UsageError
+from ..record import read_week, write_text_atomic
+from ..workflow import GenerateOptions, key_json, key_students, run_generate
+from .terminal import Bars, Paper, say
+
+
+def generate_command(
+    out: Path = typer.Option(..., "--out", "-o", metavar="DIR", help="The week's folder (created; must be empty unless --force)."),
+    roster: Path = typer.Option(None, "--roster", metavar="ROSTER.csv", help="Class roster CSV (LMS export or hand-made). Without it: one shared variant for the whole class."),
+    id_column: str = typer.Option(None, "--id-column", metavar="NAME", help="The roster's id column (default: detected, institution ids first)."),
+    seed: str = typer.Option(None, "--seed", help="Any text, e.g. 2026-W48; same seed + options + id → same problems (default: this ISO week)."),
+    config: Path = typer.Option(None, "--config", metavar="CONFIG.toml", help="Options from a TOML file; flags override it."),
+    layers: str = typer.Option(None, "--layers", help="Layer sizes: input, hidden…, output (default 2,2,2)."),
+    hidden_activation: str = typer.Option(None, "--hidden-activation", help="sigmoid (default), tanh or relu."),
+    output: str = typer.Option(None, "--output", help="sigmoid (default, loss mse) or softmax (loss cross-entropy)."),
+    learning_rate: float = typer.Option(None, "--learning-rate", help="The learning rate c (default 0.1)."),
+    problems: int = typer.Option(None, "--problems", help="Problems per student (default 1)."),
+    from_file: Path = typer.Option(None, "--from", metavar="PROBLEM.json", help="Every student gets these fixed problems (e.g. the worked example)."),
+    title: str = typer.Option(None, "--title", help="Title printed on the sheets."),
+    xlsx: bool = typer.Option(None, "--xlsx/--no-xlsx", help="Also write answers/<file>.xlsx, an Excel answer workbook, beside each CSV template."),
+    add_students_file: Path = typer.Option(None, "--add-students", metavar="MORE.csv", help="Add these students to the existing week in DIR (those already in it stay as they are); no one else changes."),
+    force: bool = typer.Option(False, "--force", help="Replace the week in a non-empty DIR."),
+    pdf: bool = typer.Option(None, "--pdf/--no-pdf", help="Render sheets and keys (--no-pdf: only the record and answer templates). "
+                             "With --add-students: the new students' only, when the week has PDFs (default)."),
+    jobs: int = typer.Option(None, "--jobs", "-j", help="Parallel rendering processes (default: the CPUs)."),
+    paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size for the PDFs."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars (on a terminal)."),
+) -> None:
+    """Generate a week's problem set: every student's own problems, answers and answer template."""
+    options = GenerateOptions(
+        roster=roster, id_column=id_column, config=config, seed=seed, layers=layers,
+        hidden_activation=hidden_activation, output=output, learning_rate=learning_rate, problems=problems,
+        from_file=from_file, title=title, xlsx=xlsx, add=add_students_file, force=force, pdf=pdf, jobs=jobs,
+        paper=paper.value,
+    )
+    with Bars(progress) as bars:
+        made = run_generate(out, options, bars)
+    typer.echo(made.summary())
+    say(made.notes)
+
+
+class KeyFormat(str, Enum):
+    json = "json"
+    csv = "csv"
+    pdf = "pdf"
+
+
+def key_command(
+    folder: Path = typer.Argument(..., metavar="DIR", help="The week's folder (made by 'bpdrill generate')."),
+    student: str = typer.Option(None, "--student", metavar="ID", help="Only this student (default: everyone)."),
+    format: KeyFormat = typer.Option(KeyFormat.json, "--format", "-f", help="json: id → problems and asked answers; csv: the filled-in answer template (a complete, correct submission); pdf: the worked keys."),
+    output: Path = typer.Option(None, "--output", "-o", metavar="FILE", help="Write here instead of standard output (pdf: default DIR/key.pdf or DIR/key-<file>.pdf)."),
+    paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size for --format pdf."),
+) -> None:
+    """The answer key of a week, from its record (never from the random generator again)."""
+    week = read_week(folder)
+    students = key_students(week, student, folder)
+    if format is KeyFormat.pdf:
+        from ..render import key_pdf_path, write_keys_pdf
+
+        target = output or key_pdf_path(folder, students[0].file if student is not None else None)
+        if target.is_dir():
+            raise UsageError(f"{target}: is a folder; give --output a file name, e.g. {target / 'key.pdf'}")
+        try:
+            write_keys_pdf(week, students, target, paper=paper.value)
+        except OSError as e:
+            raise UsageError(f"{target}: cannot write: {e.strerror or e}") from None
+        typer.echo(f"wrote {target}", err=True)
+        return
+    text = key_json(week, students) if format is KeyFormat.json else answer_csv(week, students, filled=True)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        write_text_atomic(output, text)
+    except OSError as e:
+        raise UsageError(f"{output}: cannot write: {e.strerror or e}") from None
+    typer.echo(f"wrote {output}", err=True)
