@@ -28,7 +28,7 @@ from .config import merge, parse_asked, parse_layers, read_config
 from .errors import ProblemError, RecordError, UsageError, check_jobs, read_text
 from .problem import Problem, parse_problems
 from .progress import Note, Progress, counter, warning
-from .record import RECORD_FILE, Student, Week, asked_names, read_week, write_week
+from .record import RECORD_FILE, Student, Week, asked_names, read_week, write_text_atomic, write_week
 from .roster import read_roster
 from .sampler import SampleOptions, check_options, sampler_version
 from .steps import DEFAULT_ASKED
@@ -446,3 +446,37 @@ def key_students(week: Week, student: str | None, folder: Path) -> list[Student]
         return [week.student(student.strip())]
     except KeyError:
         raise UsageError(f"--student: no student with id {student!r} in {folder / RECORD_FILE}") from None
+
+
+KEY_FORMATS = ("json", "csv", "pdf")
+
+
+def write_key(folder: Path, *, student: str | None = None, format: str = "json", output: Path | None = None,
+              paper: str = "a4") -> tuple[Path | None, str]:
+    """The answer key of the week in ``folder`` (``bpdrill key``), from its record: json (id → problems
+    and asked answers), csv (the filled-in answer template) or pdf (the worked keys). Returns the file
+    written (None: nothing written) and the text (json, csv) when no ``output`` is given."""
+    if format not in KEY_FORMATS:
+        raise UsageError(f"--format: expected {', '.join(KEY_FORMATS)}, got {format!r}")
+    folder = Path(folder)
+    week = read_week(folder)
+    students = key_students(week, student, folder)
+    if format == "pdf":
+        from .render import key_pdf_path, write_keys_pdf
+
+        target = Path(output) if output is not None else key_pdf_path(folder, students[0].file if student is not None else None)
+        if target.is_dir():
+            raise UsageError(f"{target}: is a folder; give --output a file name, e.g. {target / 'key.pdf'}")
+        try:
+            write_keys_pdf(week, students, target, paper=paper)
+        except OSError as e:
+            raise UsageError(f"{target}: cannot write: {e.strerror or e}") from None
+        return target, ""
+    text = key_json(week, students) if format == "json" else answer_csv(week, students, filled=True)
+    if output is None:
+        return None, text
+    try:
+        write_text_atomic(Path(output), text)
+    except OSError as e:
+        raise UsageError(f"{output}: cannot write: {e.strerror or e}") from None
+    return Path(output), text

@@ -8,10 +8,7 @@ from pathlib import Path
 
 import typer
 
-from ..answers import answer_csv
-from ..errors import UsageError
-from ..record import read_week, write_text_atomic
-from ..workflow import GenerateOptions, key_json, key_students, run_generate
+from ..workflow import GenerateOptions, run_generate, write_key
 from .terminal import Bars, Paper, say
 
 
@@ -64,26 +61,8 @@ def key_command(
     paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size for --format pdf."),
 ) -> None:
     """The answer key of a week, from its record (never from the random generator again)."""
-    week = read_week(folder)
-    students = key_students(week, student, folder)
-    if format is KeyFormat.pdf:
-        from ..render import key_pdf_path, write_keys_pdf
-
-        target = output or key_pdf_path(folder, students[0].file if student is not None else None)
-        if target.is_dir():
-            raise UsageError(f"{target}: is a folder; give --output a file name, e.g. {target / 'key.pdf'}")
-        try:
-            write_keys_pdf(week, students, target, paper=paper.value)
-        except OSError as e:
-            raise UsageError(f"{target}: cannot write: {e.strerror or e}") from None
-        typer.echo(f"wrote {target}", err=True)
-        return
-    text = key_json(week, students) if format is KeyFormat.json else answer_csv(week, students, filled=True)
-    if output is None:
+    written, text = write_key(folder, student=student, format=format.value, output=output, paper=paper.value)
+    if written is None:
         sys.stdout.write(text)
-        return
-    try:
-        write_text_atomic(output, text)
-    except OSError as e:
-        raise UsageError(f"{output}: cannot write: {e.strerror or e}") from None
-    typer.echo(f"wrote {output}", err=True)
+    else:
+        typer.echo(f"wrote {written}", err=True)
