@@ -31,12 +31,18 @@ Fn = Callable[..., Array]
 @dataclass(frozen=True)
 class Mistake:
     """A typical wrong way to compute a step: the right one's arguments, plus ``uses`` (l → {argument:
-    quantity name}) for a quantity the wrong way takes instead (W̃ for W, say)."""
+    quantity name}) for a quantity the wrong way takes instead (W̃ for W, say), and ``applies``
+    (activation of the step's layer, is it a hidden layer?) for a mistake only some layers allow.
+
+    ``key`` is the mistake's diagnosis code (``details.csv``'s ``diagnosis`` column): stable, never
+    renamed. A mistake that changes a matrix's shape has no place here: a submission has the
+    template's shape, so it could never be seen."""
 
     key: str
     says: str  # what the student probably did, addressed to the student
     fn: Fn
     uses: Callable[[int], dict[str, str]] | None = None
+    applies: Callable[[str, bool], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,9 @@ class Step:
     # intermediate results a person rounds within this step (φ′(net) before multiplying, …);
     # the tolerance allows for them (the activation's own ones are on the Activation)
     hand_roundings: int = 0
+    # the same step with φ′ written from a^[l] (σ′ = a(1 − a), tanh′ = 1 − a²) instead of net^[l], as the
+    # seed's remark 3 does: a right way too, taken from the student's own a when their work is carried
+    via_a: Fn | None = None
 
     def name(self, l: int) -> str:
         return self.pattern.format(l=l)
@@ -117,6 +126,10 @@ def _dL_da_hidden(act: Activation, dL_dX: Array) -> Array:
 
 def _delta(act: Activation, dL_da: Array, net: Array) -> Array:
     return dL_da * act.df(net)
+
+
+def _delta_via_a(act: Activation, dL_da: Array, a: Array) -> Array:
+    return dL_da * act.df_of_a(a)
 
 
 def _delta_softmax_ce(act: Activation, a: Array, y: Array) -> Array:
@@ -204,6 +217,7 @@ STEPS: tuple[Step, ...] = (
         exists=lambda l, L, loss: l < L or loss == "mse",
         inputs=lambda l: {"dL_da": f"dL_da{l}", "net": f"net{l}"},
         fn=_delta,
+        via_a=_delta_via_a,
         hand_roundings=1,
         symbol="δ^[l]", formula="∂L/∂a^[l] ⊙ φ′(net^[l])",
         explain="multiply element-wise by φ′ at the corresponding points of net",
@@ -275,6 +289,7 @@ class PlannedStep:
     layer: int
     step: Step
     args: dict[str, str]  # argument -> quantity name
+    hidden: bool = False  # a layer below the output layer
 
     @property
     def family(self) -> str:
@@ -291,6 +306,19 @@ class PlannedStep:
     def compute(self, activation: str, values: dict[str, Array]) -> Array:
         """Apply the step's function to the named values (the solution or a student's own)."""
         return self.step.fn(ACTIVATIONS[activation], **{a: values[q] for a, q in self.args.items()})
+
+    def mistakes(self, activation: str) -> tuple[Mistake, ...]:
+        """The step's typical mistakes that a layer with ``activation`` allows."""
+        return tuple(m for m in self.step.mistakes if m.applies is None or m.applies(activation, self.hidden))
+
+    def compute_via_a(self, activation: str, values: Mapping[str, Array]) -> Array | None:
+        """The step with φ′ written from a^[l] (``Step.via_a``), from the named values; None where
+        the step has no such form or the activation cannot write φ′ from a."""
+        act = ACTIVATIONS[activation]
+        if self.step.via_a is None or act.df_of_a is None:
+            return None
+        args = {a: values[q] for a, q in self.args.items() if a != "net"}
+        return self.step.via_a(act, a=values[f"a{self.layer}"], **args)
 
     def compute_mistake(self, mistake: Mistake, activation: str, values: Mapping[str, Array]) -> Array:
         """What ``mistake`` gives from the named values (its ``uses`` too): the diagnosis's candidate."""
@@ -316,7 +344,7 @@ def plan(depth: int, loss: str) -> tuple[PlannedStep, ...]:
         for l in layers:
             for step in STEPS:
                 if step.phase == phase and step.exists(l, L, loss):
-                    out.append(PlannedStep(step.name(l), l, step, step.inputs(l)))
+                    out.append(PlannedStep(step.name(l), l, step, step.inputs(l), l < L))
     return tuple(out)
 
 

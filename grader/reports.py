@@ -40,7 +40,7 @@ CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP = "canvas.csv", "moodle.csv", "moodle-feedb
 RESULT_NAMES = (GRADES_FILE, DETAILS_FILE, FEEDBACK_DIR, SUMMARY_FILE, CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP)
 GRADES_COLUMNS = ("student_id", "name", "points", "max_points", "percent", "status", "flags", "files", "message", "late")
 DETAILS_COLUMNS = ("student_id", "problem", "quantity", "row", "col", "expected", "submitted", "verdict", "credit", "note",
-                   "override")
+                   "override", "diagnosis")
 
 
 def _num(v: float, digits: int = 6) -> str:
@@ -60,7 +60,7 @@ def details_rows(book: Gradebook) -> Iterable[tuple[Any, ...]]:
     for r in book.results:
         for e in r.entries:
             yield (r.student.id, e.problem, e.quantity, e.row, e.col, e.expected, e.submitted, e.verdict,
-                   _num(e.credit), e.note, e.override)
+                   _num(e.credit), e.note, e.override, e.diagnosis)
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
