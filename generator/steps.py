@@ -160,7 +160,10 @@ STEPS: tuple[Step, ...] = (
         fn=_X,
         symbol="X^[l]", formula="[1; a^[l-1]]",
         explain="prepend the constant 1 (the bias input) to the previous layer's output",
-        mistakes=(Mistake("no_bias", "the constant 1 was not prepended", lambda act, a: np.array(a)),),
+        mistakes=(
+            Mistake("no_activation", "the activation φ was not applied in the layer below (X = [1; net], not [1; a])",
+                    lambda act, a, net: _X(act, net), uses=lambda l: {"net": f"net{l - 1}"}),
+        ),
     ),
     Step(
         "net", "net{l}", "forward",
@@ -168,6 +171,10 @@ STEPS: tuple[Step, ...] = (
         inputs=lambda l: {"W": f"W{l}", "X": f"X{l}"},
         fn=_net,
         symbol="net^[l]", formula="W^[l] · X^[l]",
+        mistakes=(
+            Mistake("bias_left_out", "the bias (the first column of W, times the constant 1) was left out",
+                    lambda act, W, X: _matmul(W[:, 1:], X[1:, :])),
+        ),
     ),
     Step(
         "a", "a{l}", "forward",
@@ -176,6 +183,10 @@ STEPS: tuple[Step, ...] = (
         fn=_a,
         symbol="a^[l]", formula="φ(net^[l])",
         explain="",  # the activation's own text says how (element-wise, or softmax over the whole vector)
+        mistakes=(
+            Mistake("no_activation", "the activation φ was not applied (a = net)", lambda act, net: np.array(net),
+                    applies=lambda act, hidden: hidden and act != "identity"),
+        ),
     ),
     Step(
         "loss", "loss", "output",
@@ -183,6 +194,10 @@ STEPS: tuple[Step, ...] = (
         inputs=lambda l: {"a": f"a{l}", "y": "y"},
         fn=_loss_mse,
         symbol="L", formula="½‖y − a^[l]‖²",
+        mistakes=(
+            Mistake("loss_no_half", "the ½ of the loss was left out (L = ‖y − a‖²)",
+                    lambda act, a, y: 2 * _loss_mse(act, a, y)),
+        ),
     ),
     Step(
         "loss", "loss", "output",
@@ -190,6 +205,10 @@ STEPS: tuple[Step, ...] = (
         inputs=lambda l: {"a": f"a{l}", "y": "y", "net": f"net{l}"},
         fn=_loss_ce,
         symbol="L", formula="−Σ_k y_k log a_k^[l]",
+        mistakes=(
+            Mistake("log_base_10", "the logarithm was taken to base 10 (a calculator's log key), not the natural log",
+                    lambda act, a, y, net: _loss_ce(act, a, y, net) / np.log(10)),
+        ),
     ),
     Step(
         "dL_da", "dL_da{l}", "backward",
@@ -198,7 +217,11 @@ STEPS: tuple[Step, ...] = (
         fn=_dL_da_out,
         symbol="∂L/∂a^[l]", formula="a^[l] − y",
         explain="for L = ½‖y − a‖²",
-        mistakes=(Mistake("sign", "the sign is reversed: ∂L/∂a = a − y, not y − a", lambda act, a, y: y - a),),
+        mistakes=(
+            Mistake("sign", "the sign is reversed: ∂L/∂a = a − y, not y − a", lambda act, a, y: y - a),
+            Mistake("doubled_error", "∂L/∂a was taken as 2(a − y), the derivative of ‖y − a‖² without the loss's ½",
+                    lambda act, a, y: 2 * _dL_da_out(act, a, y)),
+        ),
     ),
     Step(
         "dL_da", "dL_da{l}", "backward",
@@ -225,6 +248,12 @@ STEPS: tuple[Step, ...] = (
             Mistake("no_derivative", "φ′(net) was not multiplied in", lambda act, dL_da, net: np.array(dL_da)),
             Mistake("derivative_of_a", "φ′ was taken at a instead of at net",
                     lambda act, dL_da, net: dL_da * act.df(act.f(net))),
+            Mistake("derivative_as_a", "the sigmoid's φ′ was taken as a alone instead of a(1 − a)",
+                    lambda act, dL_da, net, a: dL_da * a, uses=lambda l: {"a": f"a{l}"},
+                    applies=lambda act, hidden: act == "sigmoid"),
+            Mistake("derivative_one_minus_a", "tanh's φ′ was taken as 1 − a instead of 1 − a²",
+                    lambda act, dL_da, net, a: dL_da * (1.0 - a), uses=lambda l: {"a": f"a{l}"},
+                    applies=lambda act, hidden: act == "tanh"),
         ),
     ),
     Step(
@@ -234,7 +263,12 @@ STEPS: tuple[Step, ...] = (
         fn=_delta_softmax_ce,
         symbol="δ^[l]", formula="(Σ_j y_j) a^[l] − y",
         explain="softmax with cross-entropy: no multiplication by φ′ (the seed's remark 5)",
-        mistakes=(Mistake("sign", "the sign is reversed: δ = (Σy)·a − y", lambda act, a, y: y - float(np.sum(y)) * a),),
+        mistakes=(
+            Mistake("sign", "the sign is reversed: δ = (Σy)·a − y", lambda act, a, y: y - float(np.sum(y)) * a),
+            Mistake("softmax_times_derivative", "δ was multiplied by a(1 − a) as for a sigmoid with the squared "
+                    "error; with softmax and cross-entropy δ = (Σy)·a − y, nothing more (the seed's remark 5)",
+                    lambda act, a, y: _delta_softmax_ce(act, a, y) * a * (1.0 - a)),
+        ),
     ),
     Step(
         "dL_dW", "dL_dW{l}", "backward",
@@ -242,10 +276,6 @@ STEPS: tuple[Step, ...] = (
         inputs=lambda l: {"delta": f"delta{l}", "X": f"X{l}"},
         fn=_dL_dW,
         symbol="∂L/∂W^[l]", formula="δ^[l] · (X^[l])ᵀ",
-        mistakes=(
-            Mistake("no_bias_column", "the bias column (δ times the constant 1) is missing",
-                    lambda act, delta, X: delta @ X[1:, :].T),
-        ),
     ),
     Step(
         "W_new", "W{l}_new", "backward",
