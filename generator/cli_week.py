@@ -29,7 +29,8 @@ from .record import RECORD_FILE, RecordError, Student, Week, asked_names, read_w
 from .roster import RosterError, read_roster
 from .sampler import SampleOptions, SamplerError, check_options, sampler_version
 from .steps import DEFAULT_ASKED
-from .week import WeekOptions, add_students, answer_csv, build_week, options_from_record, shared_variants, split_new
+from .week import (WeekOptions, add_students, answer_csv, build_week, options_from_record, shared_variants, split_new,
+                   undetectable_mistakes)
 
 ANSWERS_DIR = "answers"
 SAMPLING_FLAGS = ("layers", "hidden_activation", "output", "learning_rate", "problems", "from", "seed", "title", "asked", "xlsx")
@@ -379,7 +380,7 @@ def _add_to_week(out: Path, more: Path, id_column: str | None, progress: bool = 
         new_week = add_students(week, entries, roster.info(), bar)
     added = new_week.students[len(week.students):]
     then, now = week.options.get("sampler", 1), sampler_version(options_from_record(week).sample)
-    if not week.options.get("from") and then != now:
+    if not week.options.get("from") and then > now:  # an older sampler draws as it did; a newer one is unknown here
         warn(f"{out}: the week was drawn by sampler {then}, this bpdrill draws by sampler {now}: the new students' "
              "problems are hand-friendly but not the ones they would have got on the first day")
     write_week_folder(out, new_week, added)
@@ -397,6 +398,12 @@ def _summary(out: Path, week: Week, added: bool = False) -> None:
     if not week.options.get("from") and week.roster.get("source"):
         for group in shared_variants(week.students):
             warn(f"students {', '.join(group)} share the same problems (variant {week.student(group[0]).variant})")
+    exact, near = ([], []) if added else undetectable_mistakes(week)
+    for lines, what in ((exact, "give exactly the right value on some asked entries (no problem can tell them)"),
+                        (near, "stay within the tolerance of honest 4-digit work on some asked entries")):
+        if lines:
+            typer.echo(f"mistakes that {what}:")
+            typer.echo("".join(f"  {line}\n" for line in lines), nl=False)
 
 
 def render_pdfs(out: Path, week: Week, *, jobs: int | None = None, paper: str = "a4", progress: bool = True,
