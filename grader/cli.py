@@ -33,7 +33,7 @@ from .overrides import OVERRIDES_FILE, Override, OverrideError, read_overrides
 from .parse import student_id_text
 from .pipeline import Gradebook, LateRules, grade as grade_files, with_overrides
 from .reports import (DETAILS_FILE, FEEDBACK_DIR, GRADES_FILE, SUMMARY_FILE, changes, class_rows_from_tables, holds_results, move_previous, print_summary,
-                      read_table, write_reports)
+                      read_table, write_class_report, write_reports)
 
 
 class FeedbackKind(str, Enum):
@@ -162,6 +162,7 @@ def run_grade(week_dir: Path, submissions: Sequence[Path], outdir: Path, force: 
             write_feedback(week, book.results, outdir / FEEDBACK_DIR, feedback)
         exported = write_lms_files(week, rows, outdir, assignment or week.title or "bpdrill", book.moodle_folders,
                                    None if feedback == "none" else f".{feedback}")
+        report_notes = write_class_report(week, rows, outdir, week_dir)  # the whole (merged) class
     except OSError as e:
         raise UserError(f"{outdir}: cannot write the results ({e.strerror or e})") from None
     changed = [str(c) for c in changes(old, rows)] if previous is not None else []
@@ -174,7 +175,7 @@ def run_grade(week_dir: Path, submissions: Sequence[Path], outdir: Path, force: 
     if overrides_from is not None:
         extra.append(f"overrides: {applied.describe()} from {overrides_from}")
         extra += [f"  not applied: {u.message}" for u in applied.unmatched]
-    extra += list(exported.notes)
+    extra += list(exported.notes) + report_notes
     extra += [f"{sid}: no file among the submissions given; earlier result kept" for sid in book.kept]
     if previous is not None:
         extra.append(f"earlier results {'copied' if wanted is not None else 'moved'} to {previous}")
