@@ -27,6 +27,9 @@ class Activation:
     # results a person rounds on the way when computing φ by hand (e^(−x) for the sigmoid; each
     # e^(x_i) and their sum for softmax); the tolerance allows for them
     hand_roundings: int = 0
+    # φ′ written with the function's own value a = φ(net), as the seed's remark 3 computes it
+    # (σ′ = a(1 − a), tanh′ = 1 − a²); None where it cannot be (softmax)
+    df_of_a: Callable[[Array], Array] | None = None
 
 
 def _sigmoid(x: Array) -> Array:
@@ -73,10 +76,13 @@ ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
         Activation("sigmoid", "φ", "φ(x) = (1 + e^(−x))^(−1)", "φ′(x) = φ(x)(1 − φ(x))", _sigmoid, _dsigmoid,
-                   hand_roundings=1),
-        Activation("tanh", "φ", "φ(x) = tanh(x)", "φ′(x) = 1 − tanh²(x)", _tanh, _dtanh),
-        Activation("relu", "φ", "φ(x) = max(0, x)", "φ′(x) = 1 if x > 0, else 0", _relu, _drelu),
-        Activation("identity", "φ", "φ(x) = x", "φ′(x) = 1", _identity, _didentity),
+                   hand_roundings=1, df_of_a=lambda a: a * (1.0 - a)),
+        Activation("tanh", "φ", "φ(x) = tanh(x)", "φ′(x) = 1 − tanh²(x)", _tanh, _dtanh,
+                   df_of_a=lambda a: 1.0 - a ** 2),
+        Activation("relu", "φ", "φ(x) = max(0, x)", "φ′(x) = 1 if x > 0, else 0", _relu, _drelu,
+                   df_of_a=lambda a: (a > 0).astype(float)),
+        Activation("identity", "φ", "φ(x) = x", "φ′(x) = 1", _identity, _didentity,
+                   df_of_a=np.ones_like),
         Activation("softmax", "ψ", "ψ(x)_i = e^(x_i) / Σ_k e^(x_k)", "", _softmax, None, elementwise=False,
                    hand_roundings=2),
     )

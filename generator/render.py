@@ -203,10 +203,16 @@ def _page(template: str, paper: str, **context: Any) -> str:
     return environment().get_template(template).render(paper=paper, css=Markup(CSS_MARK), **context)
 
 
-def self_contained(html: str) -> str:
+def self_contained(html: str, fonts: str = HTML_FONTS) -> str:
     """The page as written beside its PDF: the shared CSS inlined, the fonts taken from the week's
     ``fonts/`` folder by a relative address (the folder can be posted or moved as a whole)."""
-    return html.replace(CSS_MARK, stylesheet(HTML_FONTS), 1)
+    return html.replace(CSS_MARK, stylesheet(fonts), 1)
+
+
+def page_html(template: str, paper: str = "a4", **context: Any) -> str:
+    """Any page of the shared stack (``templates/``, the sheets' CSS and fonts), e.g. the grader's
+    class report; :func:`self_contained` for the file, :func:`write_page_pdf` for its PDF."""
+    return _page(template, paper, **context)
 
 
 def week_title(week: Week) -> str:
@@ -292,6 +298,11 @@ class PdfWriter:
         with atomic_output(Path(target)) as f:
             doc.write_pdf(f, finisher=_plain_xref, **PDF_OPTIONS)
         return len(doc.pages)
+
+
+def write_page_pdf(html: str, target: Path) -> int:
+    """A page from :func:`page_html` as a PDF (pages written)."""
+    return PdfWriter().write(html, target)
 
 
 def _plain_xref(document: Any, pdf: Any) -> None:

@@ -39,6 +39,12 @@ Deep sigmoid networks (sampler 2)
     layers before it are kept; after a few repairs a fresh draft is drawn.
   The result passes every rule above (checked the same way). Other networks are drawn exactly
   as before (sampler 1): the version is part of each student's seed and of the record.
+
+Every mistake told apart (sampler 3)
+  A draft is also rejected when a catalogued mistake of some entry's step, made from the correct
+  inputs, lands within the entry's stored tolerance without being exactly right
+  (``generator.separation``); deep sigmoid networks are still built as in sampler 2. A week
+  records its sampler, and students added to it later are drawn by that one (``version``).
 """
 
 from __future__ import annotations
@@ -52,8 +58,9 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .problem import Layer, Problem, column, frozen_array
+from .separation import unresolved
 from .solver import Solution, solution_from, walk
-from .tolerance import visible_update
+from .tolerance import entry_tolerances, visible_update
 from .errors import SamplerError
 
 HIDDEN_CHOICES = ("sigmoid", "tanh", "relu")
@@ -75,6 +82,8 @@ DEEP_LOW_FRACTION = 0.6  # coherent weights: |k| from 0.6 × the layer's largest
 DEEP_MIN_DPHI = 0.6  # φ′ ≥ 0.6 × its largest in deep drafts (sigmoid 0.15: |net| ≲ 1.7)
 DEEP_ACTIVATIONS = ("sigmoid",)  # tanh: drawn at random passes often enough (coherent weights saturate it)
 REPAIRS_PER_LAYER = 4  # repairs of one draft before a fresh one
+SEPARATION_TRIES = 8  # well-posed drafts tried for one that tells every mistake apart (sampler 3) …
+DEEP_SEPARATION_TRIES = 3  # … and built deep sigmoid drafts (where W̃ in ∂L/∂X hardly ever shows)
 
 
 
@@ -242,9 +251,40 @@ def is_deep_sigmoid(opts: SampleOptions) -> bool:
     return opts.hidden_activation in DEEP_ACTIVATIONS and len(opts.layers) - 1 >= DEEP_DEPTH
 
 
+SEPARATING = 3  # the first sampler whose drafts tell every mistake apart
+
+
 def sampler_version(opts: SampleOptions) -> int:
-    """Which way of drawing these options uses (recorded; part of each student's seed)."""
-    return 2 if is_deep_sigmoid(opts) else 1
+    """Which way this bpdrill draws these options (recorded; part of each student's seed). A week
+    keeps its own: 1 drew at random, 2 built deep sigmoid networks, 3 adds every mistake told apart."""
+    return SEPARATING
+
+
+def _builds_deep(opts: SampleOptions, version: int) -> bool:
+    return is_deep_sigmoid(opts) and version >= 2
+
+
+class _Separating:
+    """Sampler 3's rule for well-posed drafts: accept one that tells every mistake apart; after
+    ``SEPARATION_TRIES`` that do not (a mistake whose effect is below what 4-digit hand work
+    resolves, e.g. W̃ for W in ∂L/∂X deep in a network, where it is c·|δ|²), the one of them with
+    the fewest unresolved (entry, mistake) pairs, the first such (``best``)."""
+
+    def __init__(self, version: int, tries: int = SEPARATION_TRIES):
+        self.on, self.most = version >= SEPARATING, tries
+        self.tries, self.best, self.fewest = 0, None, None
+
+    def __call__(self, solution: Solution) -> bool:
+        if not self.on:
+            return True
+        n = unresolved(solution, entry_tolerances(solution))
+        if self.fewest is None or n < self.fewest:
+            self.best, self.fewest = solution, n
+        self.tries += 1
+        return n == 0 or self.tries >= self.most
+
+    def chosen(self, solution: Solution) -> Solution:
+        return self.best if self.on and self.best is not None else solution
 
 
 def _check_steep(p: Problem, l: int, v: Values) -> str | None:
@@ -288,7 +328,8 @@ def _deep_weights(rng: np.random.Generator, shape: tuple[int, int], signs: np.nd
     return frozen_array(sign * k / WEIGHT_DIVISOR)
 
 
-def _sample_deep_sigmoid(rng: np.random.Generator, opts: SampleOptions, max_walks: int) -> Solution | None:
+def _sample_deep_sigmoid(rng: np.random.Generator, opts: SampleOptions, max_walks: int,
+                         accept: Callable[[Solution], bool] = lambda solution: True) -> Solution | None:
     """Sampler 2 (module doc): coherent signs, steep units, the faulty layer drawn again."""
     depth = len(opts.layers) - 1
     steep = {"net": _check_steep}
@@ -303,29 +344,39 @@ def _sample_deep_sigmoid(rng: np.random.Generator, opts: SampleOptions, max_walk
             problem = Problem(draft.x, draft.y, layers, draft.loss, draft.learning_rate)
             step, values = _first_defect(problem, steep)
             if step is None:
-                return solution_from(problem, values)
+                solution = solution_from(problem, values)
+                if accept(solution):
+                    return solution
+                break  # a fresh draft
             at = step.layer if step.family in ("net", "a") else min(step.layer + 1, depth)
             weights[at - 1] = _deep_weights(rng, weights[at - 1].shape, signs[at - 1])
     return None
 
 
-def sample_solution(rng: np.random.Generator, opts: SampleOptions, max_attempts: int = MAX_ATTEMPTS) -> Solution:
-    """Draw problems until one is well-posed; its solution (``.problem`` is the problem)."""
-    if is_deep_sigmoid(opts):
-        solution = _sample_deep_sigmoid(rng, opts, max_attempts)
+def sample_solution(rng: np.random.Generator, opts: SampleOptions, max_attempts: int = MAX_ATTEMPTS,
+                    version: int | None = None) -> Solution:
+    """Draw problems until one is well-posed (and, from sampler 3 on, tells every mistake apart);
+    its solution (``.problem`` is the problem). ``version``: the sampler to draw by (default: this
+    bpdrill's, :func:`sampler_version`)."""
+    version = sampler_version(opts) if version is None else version
+    deep = _builds_deep(opts, version)
+    accept = _Separating(version, DEEP_SEPARATION_TRIES if deep else SEPARATION_TRIES)
+    if deep:
+        solution = _sample_deep_sigmoid(rng, opts, max_attempts, accept)
         if solution is not None:
-            return solution
+            return accept.chosen(solution)
     else:
         for _ in range(max_attempts):
             solution = well_posed_solution(draw_problem(rng, opts))
-            if solution is not None:
-                return solution
+            if solution is not None and accept(solution):
+                return accept.chosen(solution)
     raise SamplerError(
         f"no hand-friendly problem found in {max_attempts} attempts for layers {','.join(map(str, opts.layers))} "
         f"with {opts.hidden_activation} hidden units (try fewer or narrower layers, or tanh)"
     )
 
 
-def sample_solutions(rng: np.random.Generator, opts: SampleOptions, n: int) -> tuple[Solution, ...]:
+def sample_solutions(rng: np.random.Generator, opts: SampleOptions, n: int, version: int | None = None
+                     ) -> tuple[Solution, ...]:
     """``n`` problems in a row from one generator: problem k does not depend on ``n``."""
-    return tuple(sample_solution(rng, opts) for _ in range(n))
+    return tuple(sample_solution(rng, opts, version=version) for _ in range(n))

@@ -31,12 +31,18 @@ Fn = Callable[..., Array]
 @dataclass(frozen=True)
 class Mistake:
     """A typical wrong way to compute a step: the right one's arguments, plus ``uses`` (l → {argument:
-    quantity name}) for a quantity the wrong way takes instead (W̃ for W, say)."""
+    quantity name}) for a quantity the wrong way takes instead (W̃ for W, say), and ``applies``
+    (activation of the step's layer, is it a hidden layer?) for a mistake only some layers allow.
+
+    ``key`` is the mistake's diagnosis code (``details.csv``'s ``diagnosis`` column): stable, never
+    renamed. A mistake that changes a matrix's shape has no place here: a submission has the
+    template's shape, so it could never be seen."""
 
     key: str
     says: str  # what the student probably did, addressed to the student
     fn: Fn
     uses: Callable[[int], dict[str, str]] | None = None
+    applies: Callable[[str, bool], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,9 @@ class Step:
     # intermediate results a person rounds within this step (φ′(net) before multiplying, …);
     # the tolerance allows for them (the activation's own ones are on the Activation)
     hand_roundings: int = 0
+    # the same step with φ′ written from a^[l] (σ′ = a(1 − a), tanh′ = 1 − a²) instead of net^[l], as the
+    # seed's remark 3 does: a right way too, taken from the student's own a when their work is carried
+    via_a: Fn | None = None
 
     def name(self, l: int) -> str:
         return self.pattern.format(l=l)
@@ -119,6 +128,10 @@ def _delta(act: Activation, dL_da: Array, net: Array) -> Array:
     return dL_da * act.df(net)
 
 
+def _delta_via_a(act: Activation, dL_da: Array, a: Array) -> Array:
+    return dL_da * act.df_of_a(a)
+
+
 def _delta_softmax_ce(act: Activation, a: Array, y: Array) -> Array:
     sa = float(np.sum(y)) * a
     return _cancelled(sa - y, np.abs(sa) + np.abs(y), 2)
@@ -147,7 +160,10 @@ STEPS: tuple[Step, ...] = (
         fn=_X,
         symbol="X^[l]", formula="[1; a^[l-1]]",
         explain="prepend the constant 1 (the bias input) to the previous layer's output",
-        mistakes=(Mistake("no_bias", "the constant 1 was not prepended", lambda act, a: np.array(a)),),
+        mistakes=(
+            Mistake("no_activation", "the activation φ was not applied in the layer below (X = [1; net], not [1; a])",
+                    lambda act, a, net: _X(act, net), uses=lambda l: {"net": f"net{l - 1}"}),
+        ),
     ),
     Step(
         "net", "net{l}", "forward",
@@ -155,6 +171,10 @@ STEPS: tuple[Step, ...] = (
         inputs=lambda l: {"W": f"W{l}", "X": f"X{l}"},
         fn=_net,
         symbol="net^[l]", formula="W^[l] · X^[l]",
+        mistakes=(
+            Mistake("bias_left_out", "the bias (the first column of W, times the constant 1) was left out",
+                    lambda act, W, X: _matmul(W[:, 1:], X[1:, :])),
+        ),
     ),
     Step(
         "a", "a{l}", "forward",
@@ -163,6 +183,10 @@ STEPS: tuple[Step, ...] = (
         fn=_a,
         symbol="a^[l]", formula="φ(net^[l])",
         explain="",  # the activation's own text says how (element-wise, or softmax over the whole vector)
+        mistakes=(
+            Mistake("no_activation", "the activation φ was not applied (a = net)", lambda act, net: np.array(net),
+                    applies=lambda act, hidden: hidden and act != "identity"),
+        ),
     ),
     Step(
         "loss", "loss", "output",
@@ -170,6 +194,10 @@ STEPS: tuple[Step, ...] = (
         inputs=lambda l: {"a": f"a{l}", "y": "y"},
         fn=_loss_mse,
         symbol="L", formula="½‖y − a^[l]‖²",
+        mistakes=(
+            Mistake("loss_no_half", "the ½ of the loss was left out (L = ‖y − a‖²)",
+                    lambda act, a, y: 2 * _loss_mse(act, a, y)),
+        ),
     ),
     Step(
         "loss", "loss", "output",
@@ -177,6 +205,10 @@ STEPS: tuple[Step, ...] = (
         inputs=lambda l: {"a": f"a{l}", "y": "y", "net": f"net{l}"},
         fn=_loss_ce,
         symbol="L", formula="−Σ_k y_k log a_k^[l]",
+        mistakes=(
+            Mistake("log_base_10", "the logarithm was taken to base 10 (a calculator's log key), not the natural log",
+                    lambda act, a, y, net: _loss_ce(act, a, y, net) / np.log(10)),
+        ),
     ),
     Step(
         "dL_da", "dL_da{l}", "backward",
@@ -185,7 +217,11 @@ STEPS: tuple[Step, ...] = (
         fn=_dL_da_out,
         symbol="∂L/∂a^[l]", formula="a^[l] − y",
         explain="for L = ½‖y − a‖²",
-        mistakes=(Mistake("sign", "the sign is reversed: ∂L/∂a = a − y, not y − a", lambda act, a, y: y - a),),
+        mistakes=(
+            Mistake("sign", "the sign is reversed: ∂L/∂a = a − y, not y − a", lambda act, a, y: y - a),
+            Mistake("doubled_error", "∂L/∂a was taken as 2(a − y), the derivative of ‖y − a‖² without the loss's ½",
+                    lambda act, a, y: 2 * _dL_da_out(act, a, y)),
+        ),
     ),
     Step(
         "dL_da", "dL_da{l}", "backward",
@@ -204,6 +240,7 @@ STEPS: tuple[Step, ...] = (
         exists=lambda l, L, loss: l < L or loss == "mse",
         inputs=lambda l: {"dL_da": f"dL_da{l}", "net": f"net{l}"},
         fn=_delta,
+        via_a=_delta_via_a,
         hand_roundings=1,
         symbol="δ^[l]", formula="∂L/∂a^[l] ⊙ φ′(net^[l])",
         explain="multiply element-wise by φ′ at the corresponding points of net",
@@ -211,6 +248,12 @@ STEPS: tuple[Step, ...] = (
             Mistake("no_derivative", "φ′(net) was not multiplied in", lambda act, dL_da, net: np.array(dL_da)),
             Mistake("derivative_of_a", "φ′ was taken at a instead of at net",
                     lambda act, dL_da, net: dL_da * act.df(act.f(net))),
+            Mistake("derivative_as_a", "the sigmoid's φ′ was taken as a alone instead of a(1 − a)",
+                    lambda act, dL_da, net, a: dL_da * a, uses=lambda l: {"a": f"a{l}"},
+                    applies=lambda act, hidden: act == "sigmoid"),
+            Mistake("derivative_one_minus_a", "tanh's φ′ was taken as 1 − a instead of 1 − a²",
+                    lambda act, dL_da, net, a: dL_da * (1.0 - a), uses=lambda l: {"a": f"a{l}"},
+                    applies=lambda act, hidden: act == "tanh"),
         ),
     ),
     Step(
@@ -220,7 +263,12 @@ STEPS: tuple[Step, ...] = (
         fn=_delta_softmax_ce,
         symbol="δ^[l]", formula="(Σ_j y_j) a^[l] − y",
         explain="softmax with cross-entropy: no multiplication by φ′ (the seed's remark 5)",
-        mistakes=(Mistake("sign", "the sign is reversed: δ = (Σy)·a − y", lambda act, a, y: y - float(np.sum(y)) * a),),
+        mistakes=(
+            Mistake("sign", "the sign is reversed: δ = (Σy)·a − y", lambda act, a, y: y - float(np.sum(y)) * a),
+            Mistake("softmax_times_derivative", "δ was multiplied by a(1 − a) as for a sigmoid with the squared "
+                    "error; with softmax and cross-entropy δ = (Σy)·a − y, nothing more (the seed's remark 5)",
+                    lambda act, a, y: _delta_softmax_ce(act, a, y) * a * (1.0 - a)),
+        ),
     ),
     Step(
         "dL_dW", "dL_dW{l}", "backward",
@@ -228,10 +276,6 @@ STEPS: tuple[Step, ...] = (
         inputs=lambda l: {"delta": f"delta{l}", "X": f"X{l}"},
         fn=_dL_dW,
         symbol="∂L/∂W^[l]", formula="δ^[l] · (X^[l])ᵀ",
-        mistakes=(
-            Mistake("no_bias_column", "the bias column (δ times the constant 1) is missing",
-                    lambda act, delta, X: delta @ X[1:, :].T),
-        ),
     ),
     Step(
         "W_new", "W{l}_new", "backward",
@@ -275,6 +319,7 @@ class PlannedStep:
     layer: int
     step: Step
     args: dict[str, str]  # argument -> quantity name
+    hidden: bool = False  # a layer below the output layer
 
     @property
     def family(self) -> str:
@@ -291,6 +336,19 @@ class PlannedStep:
     def compute(self, activation: str, values: dict[str, Array]) -> Array:
         """Apply the step's function to the named values (the solution or a student's own)."""
         return self.step.fn(ACTIVATIONS[activation], **{a: values[q] for a, q in self.args.items()})
+
+    def mistakes(self, activation: str) -> tuple[Mistake, ...]:
+        """The step's typical mistakes that a layer with ``activation`` allows."""
+        return tuple(m for m in self.step.mistakes if m.applies is None or m.applies(activation, self.hidden))
+
+    def compute_via_a(self, activation: str, values: Mapping[str, Array]) -> Array | None:
+        """The step with φ′ written from a^[l] (``Step.via_a``), from the named values; None where
+        the step has no such form or the activation cannot write φ′ from a."""
+        act = ACTIVATIONS[activation]
+        if self.step.via_a is None or act.df_of_a is None:
+            return None
+        args = {a: values[q] for a, q in self.args.items() if a != "net"}
+        return self.step.via_a(act, a=values[f"a{self.layer}"], **args)
 
     def compute_mistake(self, mistake: Mistake, activation: str, values: Mapping[str, Array]) -> Array:
         """What ``mistake`` gives from the named values (its ``uses`` too): the diagnosis's candidate."""
@@ -316,7 +374,7 @@ def plan(depth: int, loss: str) -> tuple[PlannedStep, ...]:
         for l in layers:
             for step in STEPS:
                 if step.phase == phase and step.exists(l, L, loss):
-                    out.append(PlannedStep(step.name(l), l, step, step.inputs(l)))
+                    out.append(PlannedStep(step.name(l), l, step, step.inputs(l), l < L))
     return tuple(out)
 
 

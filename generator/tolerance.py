@@ -29,6 +29,7 @@ Pure and fast: one pass over the plan with a few small numpy calls per input ent
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -147,6 +148,11 @@ def _propagated(step: PlannedStep, act: Activation, values: dict, errors: dict, 
 
 def entry_tolerances(solution: Solution) -> dict[str, np.ndarray]:
     """Absolute tolerance for every entry of every quantity of ``solution``."""
+    return dict(_entry_tolerances(solution))
+
+
+@lru_cache(maxsize=8)  # the sampler judges a draft by them, then the week records them: computed once
+def _entry_tolerances(solution: Solution) -> dict[str, np.ndarray]:
     problem = solution.problem
     values: dict[str, np.ndarray] = dict(problem.givens())
     values.update(solution.values)

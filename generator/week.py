@@ -27,11 +27,12 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from .problem import Problem
-from .record import Student, StudentProblem, Week, asked_entries
+from .record import Student, StudentProblem, Week, asked_entries, asked_names
 from .roster import RosterEntry
 from .sampler import SampleOptions, check_options, sample_solutions, sampler_version
-from .solver import Solution, solve
-from .steps import DEFAULT_ASKED
+from .separation import hidden_mistakes
+from .solver import Solution, solution_from, solve
+from .steps import DEFAULT_ASKED, STEPS, symbol_of
 from .tolerance import entry_tolerances
 from .errors import DuplicateStudent
 
@@ -49,6 +50,7 @@ class WeekOptions:
     fixed: tuple[Problem, ...] = ()  # --from: everyone gets these
     fixed_source: str | None = None
     xlsx: bool = False  # answer workbooks beside the CSV templates
+    sampler: int | None = None  # the sampler to draw by (a recorded week's own); None: this bpdrill's
 
     def to_json(self) -> dict[str, Any]:
         """The options as applied, for the record."""
@@ -69,8 +71,12 @@ class WeekOptions:
             "problems": len(self.fixed) if self.fixed else self.problems,
             "from": self.fixed_source,
             "xlsx": self.xlsx,
-            "sampler": sampler_version(self.sample),
+            "sampler": self.sampler_version,
         }
+
+    @property
+    def sampler_version(self) -> int:
+        return sampler_version(self.sample) if self.sampler is None else self.sampler
 
 
 def options_from_record(week: Week) -> WeekOptions:
@@ -88,15 +94,18 @@ def options_from_record(week: Week) -> WeekOptions:
         fixed=tuple(sp.problem for sp in fixed),
         fixed_source=o.get("from"),
         xlsx=bool(o.get("xlsx", False)),
+        sampler=int(o.get("sampler", 1)),  # a week from before the version was recorded drew by sampler 1
     )
 
 
 # ---- seeds ----
 
-def student_seed(seed: str, opts: SampleOptions, student_id: str) -> int:
+def student_seed(seed: str, opts: SampleOptions, student_id: str, version: int | None = None) -> int:
     """A 128-bit seed from (seed, sampling options, student id) and nothing else (the options
-    include the sampler's version: a way of drawing that changed gives other problems)."""
-    payload = json.dumps([sampler_version(opts), seed, opts.to_json(), student_id], sort_keys=True, ensure_ascii=False)
+    include the sampler's version, by default this bpdrill's: a way of drawing that changed gives
+    other problems)."""
+    version = sampler_version(opts) if version is None else version
+    payload = json.dumps([version, seed, opts.to_json(), student_id], sort_keys=True, ensure_ascii=False)
     return int.from_bytes(hashlib.sha256(payload.encode("utf-8")).digest()[:16], "big")
 
 
@@ -110,8 +119,9 @@ def student_problem(solution: Solution) -> StudentProblem:
 
 
 def sampled_problems(options: WeekOptions, student_id: str) -> tuple[StudentProblem, ...]:
-    rng = np.random.default_rng(student_seed(options.seed, options.sample, student_id))
-    return tuple(student_problem(s) for s in sample_solutions(rng, options.sample, options.problems))
+    version = options.sampler_version
+    rng = np.random.default_rng(student_seed(options.seed, options.sample, student_id, version))
+    return tuple(student_problem(s) for s in sample_solutions(rng, options.sample, options.problems, version))
 
 
 # ---- file names and variant codes ----
@@ -288,3 +298,33 @@ def add_students(week: Week, entries: Sequence[RosterEntry], roster_info: Mappin
         version=week.version,
         created=week.created,
     )
+
+
+# ---- mistakes no problem can tell apart ----
+
+def undetectable_mistakes(week: Week) -> tuple[list[str], list[str]]:
+    """The catalogued mistakes some asked entries of the week's problems cannot tell from the right
+    value, one line per quantity for the instructor: (those exactly right there — an input of 0
+    hides its column of W̃, φ′(a) = φ′(net) for ReLU, c = 1 hides a forgotten learning rate —,
+    those within the tolerance of honest 4-digit work where sampler 3 found no draft that tells
+    them apart). Both empty when every mistake shows on every asked entry."""
+    counts: dict[bool, dict[str, dict[str, int]]] = {True: {}, False: {}}
+    for s in week.students:
+        seen: set[tuple[bool, str, str]] = set()
+        for sp in s.problems:
+            asked = set(asked_names(sp.answers, week.asked))
+            solution = solution_from(sp.problem, sp.answers)
+            seen |= {(h.exact, h.quantity, h.key) for h in hidden_mistakes(solution, sp.tolerances) if h.quantity in asked}
+        for exact, quantity, key in seen:
+            by_key = counts[exact].setdefault(quantity, {})
+            by_key[key] = by_key.get(key, 0) + 1
+    n = len(week.students)
+    order = {name: i for i, name in enumerate(week.students[0].problems[0].answers)} if week.students else {}
+    codes = {m.key: i for i, m in enumerate(m for step in STEPS for m in step.mistakes)}
+
+    def lines(by_quantity: dict[str, dict[str, int]]) -> list[str]:
+        return [f"{symbol_of(q)} ({q}): " + ", ".join(f"{key} ({by_key[key]} of {n} students)" if n > 1 else key
+                                                       for key in sorted(by_key, key=codes.__getitem__))
+                for q, by_key in sorted(by_quantity.items(), key=lambda qk: order.get(qk[0], len(order)))]
+
+    return lines(counts[True]), lines(counts[False])

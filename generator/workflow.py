@@ -32,7 +32,8 @@ from .record import RECORD_FILE, Student, Week, asked_names, read_week, write_te
 from .roster import read_roster
 from .sampler import SampleOptions, check_options, sampler_version
 from .steps import DEFAULT_ASKED
-from .week import WeekOptions, add_students, build_week, options_from_record, shared_variants, split_new
+from .week import (WeekOptions, add_students, build_week, options_from_record, shared_variants, split_new,
+                   undetectable_mistakes)
 
 ANSWERS_DIR = "answers"
 PAPERS = ("a4", "letter")
@@ -314,6 +315,13 @@ def run_generate(out: Path, options: GenerateOptions, progress: Progress | None 
         shared = [warning(f"students {', '.join(group)} share the same problems (variant {week.student(group[0]).variant})")
                   for group in shared_variants(week.students)]
         made = replace(made, notes=made.notes + tuple(shared))
+    if made.added is None:
+        exact, near = undetectable_mistakes(week)
+        blind = [Note(f"mistakes that {what}:\n" + "\n".join(f"  {line}" for line in lines))
+                 for lines, what in ((exact, "give exactly the right value on some asked entries (no problem can tell them)"),
+                                     (near, "stay within the tolerance of honest 4-digit work on some asked entries"))
+                 if lines]
+        made = replace(made, notes=made.notes + tuple(blind))
     return render_made(made, options, progress)
 
 
@@ -359,7 +367,7 @@ def _add_to_week(out: Path, options: GenerateOptions, progress: Progress | None)
     new_week = add_students(week, entries, roster.info(), counter(progress, "drawing problems", len(entries)))
     added = new_week.students[len(week.students):]
     then, now = week.options.get("sampler", 1), sampler_version(options_from_record(week).sample)
-    if not week.options.get("from") and then != now:
+    if not week.options.get("from") and then > now:  # an older sampler draws as it did; a newer one is unknown here
         notes.append(warning(f"{out}: the week was drawn by sampler {then}, this bpdrill draws by sampler {now}: the new "
                              "students' problems are hand-friendly but not the ones they would have got on the first day"))
     write_week_folder(out, new_week, added)

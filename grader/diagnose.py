@@ -12,6 +12,7 @@ the chain) in two ways, with the exact inputs and with the student's own earlier
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
@@ -20,7 +21,7 @@ import numpy as np
 from generator.problem import Problem
 from generator.solver import activation_of
 from generator.steps import PlannedStep, plan
-from generator.tolerance import half_unit
+from generator.tolerance import half_unit, round_sig
 
 from .judge import INCORRECT, EntryResult
 
@@ -30,7 +31,7 @@ class Diagnosis:
     problem: int
     quantity: str
     says: str  # one or two sentences to the student (prose; symbols are in ``inputs``)
-    kind: str  # "carried" (right step, wrong inputs), a Mistake key, or ""
+    kind: str  # the diagnosis code: "carried" (right step, wrong inputs), a Mistake key, or ""
     inputs: tuple[str, ...] = ()  # "carried": the student's own wrong inputs it follows from
 
 
@@ -62,6 +63,10 @@ def _fits(candidate: np.ndarray, submitted: np.ndarray, tol: np.ndarray) -> bool
     return candidate.shape == submitted.shape and _matches(candidate, submitted, tol + half_unit(candidate) / 2)
 
 
+CARRIED = "carried"  # the diagnosis code of a step right from the student's own wrong earlier values
+PRECISION = "precision"  # the code of an entry that is the exact value rounded to too few digits
+PRECISION_DIGITS = (2, 3)
+
 # a carried-forward diagnosis; {} is what it follows from ("earlier values", or the feedback page's symbols)
 CARRIED_SAYS = ("It follows correctly from your own {}: the step itself is right, the error comes from earlier "
                 "(error carried forward).")
@@ -71,16 +76,23 @@ def _explain(step: PlannedStep, problem: Problem, exact: Mapping[str, np.ndarray
              tolerances: Mapping[str, np.ndarray]) -> tuple[str, str, tuple[str, ...]]:
     act = activation_of(problem, step.layer)
     submitted, tol = own[step.name], np.asarray(tolerances[step.name])
-    mixed = dict(exact)
-    differing = []
-    for q in step.args.values():
-        if q in own and q in tolerances and not _matches(own[q], np.asarray(exact[q]), np.asarray(tolerances[q]) / 2):
-            mixed[q] = own[q]
-            differing.append(q)
+
+    def differs(q: str) -> bool:  # the student's own value of an input is not the exact one
+        return q in own and q in tolerances and not _matches(own[q], np.asarray(exact[q]), np.asarray(tolerances[q]) / 2)
+
+    differing = [q for q in step.args.values() if differs(q)]
+    mixed = {**exact, **{q: own[q] for q in differing}}
     try:
         if differing and _fits(np.asarray(step.compute(act, mixed)), submitted, tol):
-            return ("carried", CARRIED_SAYS.format("earlier values"), tuple(differing))
-        for m in step.step.mistakes:
+            return (CARRIED, CARRIED_SAYS.format("earlier values"), tuple(differing))
+        # φ′ from the student's own a^[l] (σ′ = a(1 − a), tanh′ = 1 − a²), as the seed's remark 3 does
+        a = f"a{step.layer}"
+        via = [q for q in step.args.values() if q != f"net{step.layer}"] + [a]
+        if step.step.via_a is not None and a in own and any(differs(q) for q in via):
+            candidate = step.compute_via_a(act, {**mixed, a: own[a]})
+            if candidate is not None and _fits(np.asarray(candidate), submitted, tol):
+                return (CARRIED, CARRIED_SAYS.format("earlier values"), tuple(q for q in via if differs(q)))
+        for m in step.mistakes(act):
             for values in ((mixed, exact) if differing else (exact,)):
                 wrong = np.asarray(step.compute_mistake(m, act, values))
                 if _fits(wrong, submitted, tol):
@@ -130,10 +142,33 @@ def with_carried_credit(entries: Sequence[EntryResult], diagnoses: Sequence[Diag
     def zeros(problem: int, quantity: str) -> bool:
         return not any(e.value for e in by_quantity.get((problem, quantity), ()))
 
-    carried = {(d.problem, d.quantity) for d in diagnoses if d.kind == "carried"
+    carried = {(d.problem, d.quantity) for d in diagnoses if d.kind == CARRIED
                and not zeros(d.problem, d.quantity) and not all(zeros(d.problem, q) for q in d.inputs)}
     if not fraction or not carried:
         return tuple(entries)
     note = f"{CARRIED_NOTE}: {fraction:.0%} credit"
     return tuple(replace(e, credit=fraction, note=e.note or note)
                  if e.verdict == INCORRECT and (e.problem, e.quantity) in carried else e for e in entries)
+
+
+def too_few_digits(e: EntryResult) -> bool:
+    """An entry judged incorrect that is its exact value rounded to 2 or 3 significant digits
+    (0.432 or 0.43 for 0.43168): right work, written too coarsely."""
+    if e.verdict != INCORRECT or e.value is None:
+        return False
+    return any(math.isclose(e.value, float(round_sig(e.expected, d)), rel_tol=1e-9, abs_tol=1e-15)
+               for d in PRECISION_DIGITS)
+
+
+def with_diagnosis_codes(entries: Sequence[EntryResult], diagnoses: Sequence[Diagnosis]) -> tuple[EntryResult, ...]:
+    """Each incorrect entry with its diagnosis code: its quantity's (a ``Mistake`` key of
+    ``generator.steps``, or ``carried``), else ``precision`` when it is the exact value rounded
+    too coarsely, else none. Right and missing entries have none."""
+    kinds = {(d.problem, d.quantity): d.kind for d in diagnoses}
+
+    def code(e: EntryResult) -> str:
+        if e.verdict != INCORRECT:
+            return ""
+        return kinds.get((e.problem, e.quantity)) or (PRECISION if too_few_digits(e) else "")
+
+    return tuple(replace(e, diagnosis=code(e)) for e in entries)

@@ -168,6 +168,7 @@ class EntryResult:
     points: float  # what the entry is worth
     note: str = ""
     override: str = ""  # the reason of a TA's override that set the credit ("" when none)
+    diagnosis: str = ""  # what went wrong, as a code (``grader.diagnose``; "" when right or not recognised)
 
     @property
     def key(self) -> Key:

@@ -31,7 +31,7 @@ from typing import Collection, Iterable, Mapping, Sequence
 
 from generator.record import Student, Week, asked_names
 
-from .diagnose import Diagnosis, diagnose, with_carried_credit
+from .diagnose import Diagnosis, diagnose, with_carried_credit, with_diagnosis_codes
 from .identify import Identity, LmsName, RosterIndex, identify, latest_first, lms_name
 from .integrity import other_work, with_other_work
 from .ingest import SUBMISSION_SUFFIXES, WORKBOOK_SUFFIXES, SubmittedFile, Unreadable, listing, plural
@@ -336,7 +336,7 @@ def grade_student(week: Week, student: Student, candidates: Sequence[tuple[ReadF
     diagnoses: list[Diagnosis] = []
     for k, sp in enumerate(student.problems, start=1):
         diagnoses += diagnose(sp.problem, k, entries, sp.answers, sp.tolerances)
-    entries = with_carried_credit(entries, diagnoses, config.carried)
+    entries = with_diagnosis_codes(with_carried_credit(entries, diagnoses, config.carried), diagnoses)
     points, max_points = total(entries)
     outcomes.insert(0, FileOutcome(rf.source, student.id, "graded"))
     return StudentResult(student, GRADED, points * penalty.multiplier, max_points, entries, tuple(diagnoses),

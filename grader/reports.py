@@ -35,11 +35,13 @@ Table = list[dict[str, str]]  # a CSV read back: one dict per row, by header nam
 
 GRADES_FILE, DETAILS_FILE, FEEDBACK_DIR, SUMMARY_FILE = "grades.csv", "details.csv", "feedback", "summary.txt"
 CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP = "canvas.csv", "moodle.csv", "moodle-feedback.zip"
+REPORT_HTML, REPORT_PDF = "report.html", "report.pdf"
 # what a run writes (and --force moves aside); overrides.csv is an input and never among them
-RESULT_NAMES = (GRADES_FILE, DETAILS_FILE, FEEDBACK_DIR, SUMMARY_FILE, CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP)
+RESULT_NAMES = (GRADES_FILE, DETAILS_FILE, FEEDBACK_DIR, SUMMARY_FILE, CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP,
+                REPORT_HTML, REPORT_PDF)
 GRADES_COLUMNS = ("student_id", "name", "points", "max_points", "percent", "status", "flags", "files", "message", "late")
 DETAILS_COLUMNS = ("student_id", "problem", "quantity", "row", "col", "expected", "submitted", "verdict", "credit", "note",
-                   "override")
+                   "override", "diagnosis")
 
 
 def _num(v: float, digits: int = 6) -> str:
@@ -59,7 +61,7 @@ def details_rows(book: Gradebook) -> Iterable[tuple[Any, ...]]:
     for r in book.results:
         for e in r.entries:
             yield (r.student.id, e.problem, e.quantity, e.row, e.col, e.expected, e.submitted, e.verdict,
-                   _num(e.credit), e.note, e.override)
+                   _num(e.credit), e.note, e.override, e.diagnosis)
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -95,6 +97,27 @@ def write_reports(book: Gradebook, outdir: Path, earlier: Path | None = None) ->
     write_text_atomic(outdir / GRADES_FILE, grades_text)
     write_text_atomic(outdir / DETAILS_FILE, to_csv(DETAILS_COLUMNS, details))
     return list(csv.DictReader(io.StringIO(grades_text)))
+
+
+def write_class_report(week: Any, grades: Table, outdir: Path, week_dir: Path) -> list[str]:
+    """report.html and report.pdf (``classreport``) from the tables as written; returns notes
+    ("" when all went well), e.g. when weasyprint cannot make the PDF here."""
+    import os
+
+    from generator.render import FONTS, page_html, self_contained, write_page_pdf
+
+    from .classreport import class_report, page_context
+
+    report = class_report(week, grades, read_table(outdir / DETAILS_FILE))
+    html = page_html("report.html", **page_context(report))
+    fonts = week_dir.resolve() / "fonts"
+    where = Path(os.path.relpath(fonts, outdir.resolve())).as_posix() if fonts.is_dir() else FONTS.as_uri()
+    write_text_atomic(outdir / REPORT_HTML, self_contained(html, where))
+    try:
+        write_page_pdf(html, outdir / REPORT_PDF)
+    except ImportError as e:  # weasyprint's system libraries missing: the HTML report stands alone
+        return [f"{REPORT_PDF} not written: {e}"]
+    return []
 
 
 # ---- old results ----
@@ -394,6 +417,7 @@ def summary_text(book: Gradebook, outdir: Path, extra: Sequence[str] = (), parti
             out.append(f"  … and {len(attention) - SHOWN_ATTENTION} more: the flags in {GRADES_FILE}")
     out += list(extra)
     written = [outdir / GRADES_FILE, outdir / DETAILS_FILE] + ([f"{outdir / FEEDBACK_DIR}/"] if (outdir / FEEDBACK_DIR).is_dir() else [])
+    written += [outdir / n for n in (REPORT_HTML, REPORT_PDF) if (outdir / n).is_file()]
     out.append(f"results: {', '.join(map(str, written))}")
     lms = [str(outdir / n) for n in (CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP) if (outdir / n).exists()]
     if lms:

@@ -1,7 +1,8 @@
 """Sample data: what students hand in, built from a week's record (the demo's and the tests' data).
 
 - values: :func:`hand_work` (every step rounded by hand and carried on), :func:`exact_values`,
-  :func:`no_update` (the typical mistake of not updating the weights);
+  :func:`no_update` (the typical mistake of not updating the weights), :func:`planted` (one
+  catalogued mistake, carried on; :func:`plantable` lists those a problem can show);
 - files: :func:`submission_csv` (a filled-in answer template, also as a European Excel export),
   :func:`answer_workbook` (the Excel answer workbook typed in), :func:`write_submissions` (the
   demo's: perfect, hand work, European Excel, a mistake, a Canvas zip with a late resubmission, an
@@ -81,6 +82,32 @@ def answer_workbook(week: Week, student: Student, values: Callable[[int], dict[s
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def planted(problem, name: str, key: str) -> dict[str, np.ndarray]:
+    """A student's work with one mistake: right up to ``name``, which they compute the ``key`` way,
+    then every later step right from their own values (error carried forward)."""
+    values = dict(problem.givens())
+    for step in plan(problem.depth, problem.loss):
+        act = activation_of(problem, step.layer)
+        if step.name == name:
+            mistake = next(m for m in step.mistakes(act) if m.key == key)
+            values[step.name] = np.asarray(step.compute_mistake(mistake, act, values), dtype=float)
+        else:
+            values[step.name] = np.asarray(step.compute(act, values), dtype=float)
+    return values
+
+
+def plantable(problem):
+    """(quantity, code) of every mistake of every step that makes some entry wrong on ``problem``."""
+    sol = solve(problem)
+    tol = entry_tolerances(sol)
+    values = {**problem.givens(), **sol.values}
+    for step in sol.steps:
+        for m in step.mistakes(activation_of(problem, step.layer)):
+            wrong = np.asarray(step.compute_mistake(m, activation_of(problem, step.layer), values))
+            if wrong.shape == sol[step.name].shape and np.any(np.abs(wrong - sol[step.name]) > tol[step.name]):
+                yield step.name, m.key
 
 
 def exact_values(student: Student) -> Callable[[int], dict[str, np.ndarray]]:

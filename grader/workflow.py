@@ -38,7 +38,7 @@ from .overrides import OVERRIDES_FILE, Override, read_overrides
 from .parse import student_id_text
 from .pipeline import grade, with_overrides
 from .reports import (DETAILS_FILE, FEEDBACK_DIR, GRADES_FILE, SUMMARY_FILE, changes, class_rows_from_tables,
-                      holds_results, move_previous, read_table, summary_text, write_reports)
+                      holds_results, move_previous, read_table, summary_text, write_class_report, write_reports)
 from .results import Gradebook, LateRules
 from .samples import MARKER, ROSTER_CSV, SEED, TITLE, write_submissions
 
@@ -168,6 +168,7 @@ def grade_week(
             write_feedback(week, book.results, outdir / FEEDBACK_DIR, feedback)
         exported = write_lms_files(week, rows, outdir, assignment or week.title or "bpdrill", book.moodle_folders,
                                    None if feedback == "none" else f".{feedback}")
+        report_notes = write_class_report(week, rows, outdir, week_dir)  # the whole (merged) class
     except OSError as e:
         raise UsageError(f"{outdir}: cannot write the results ({e.strerror or e})") from None
     changed = [str(c) for c in changes(old, rows)] if previous is not None else []
@@ -178,7 +179,7 @@ def grade_week(
     if overrides_from is not None:
         extra.append(f"overrides: {applied.describe()} from {overrides_from}")
         extra += [f"  not applied: {u.message}" for u in applied.unmatched]
-    extra += list(exported.notes)
+    extra += list(exported.notes) + report_notes
     extra += [f"{sid}: no file among the submissions given; earlier result kept" for sid in book.kept]
     if previous is not None:
         extra.append(f"earlier results {'copied' if wanted is not None else 'moved'} to {previous}")
@@ -218,6 +219,7 @@ class DemoRun:
             ("every entry judged", results / "details.csv"),
             ("feedback per student", results / "feedback"),
             ("summary", results / "summary.txt"),
+            ("class report", results / "report.html"),
             ("Canvas grades import", results / "canvas.csv"),
             ("Moodle grades import", results / "moodle.csv"),
         ]

@@ -14,7 +14,9 @@ from typer.testing import CliRunner
 
 from generator.cli import app
 from generator import parse_problem, solve
-from generator.record import StudentProblem, Week, write_week
+from generator.record import StudentProblem, Week, asked_names, write_week
+from generator.roster import RosterEntry
+from generator.solver import activation_of
 from grader.judge import CORRECT, INCORRECT, EntryResult
 from grader.samples import exact_values, quick_week, submission_csv
 
@@ -112,4 +114,43 @@ def entries_of(values: dict[str, np.ndarray], answers: dict[str, np.ndarray], to
             verdict = CORRECT if abs(v - e) <= t else INCORRECT
             out.append(EntryResult(1, name, i + 1, j + 1, e, t, repr(float(v)), float(v), verdict,
                                    float(verdict == CORRECT), 1.0))
+    return out
+
+
+def roster(n: int, start: int = 0) -> list[RosterEntry]:
+    return [RosterEntry(f"s{k:04d}", f"Student {k}", {}, k + 2) for k in range(start, start + n)]
+
+
+def blind_spots(week):
+    """Every (student, quantity, code, exactly right?) where an asked entry cannot tell a mistake from the right value."""
+    out = set()
+    for s in week.students:
+        for sp in s.problems:
+            problem = sp.problem
+            values = {**problem.givens(), **sp.answers}
+            for step in solve(problem).steps:
+                if step.name not in asked_names(sp.answers, week.asked):
+                    continue
+                act = activation_of(problem, step.layer)
+                right, tol = np.asarray(sp.answers[step.name]), np.asarray(sp.tolerances[step.name])
+                for m in step.mistakes(act):
+                    wrong = np.asarray(step.compute_mistake(m, act, values), dtype=float)
+                    if wrong.shape != right.shape:
+                        continue
+                    constant = np.zeros(right.shape, dtype=bool)
+                    constant[0, 0] = step.family == "X"  # the constant 1 of X: no one's mistake
+                    blind = ~(np.abs(wrong - right) > tol) & ~constant
+                    close = np.isclose(wrong, right, rtol=1e-12, atol=1e-15)
+                    out |= {(s.id, step.name, m.key, exact) for exact in (True, False)
+                            if np.any(blind & (close if exact else ~close))}
+    return out
+
+
+def listed(lines: list[str]) -> set[tuple[str, str]]:
+    """(quantity, code) pairs named by undetectable_mistakes' lines."""
+    out = set()
+    for line in lines:
+        head, _, codes = line.partition(": ")
+        quantity = head[head.index("(") + 1:head.index(")")]
+        out |= {(quantity, c.split(" (")[0]) for c in codes.split(", ")}
     return out

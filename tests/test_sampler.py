@@ -18,6 +18,7 @@ from generator.sampler import (
     draw_problem,
     sample_solution,
     sample_solutions,
+    SEPARATING,
     sampler_version,
 )
 from generator.solver import solve
@@ -173,7 +174,7 @@ def test_deep_sigmoid_networks_sample_and_keep_every_rule(opts):
     rng = np.random.default_rng(48)
     for _ in range(25):
         assert_hand_friendly(sample_solution(rng, opts), opts)
-    assert sampler_version(opts) == 2
+    assert sampler_version(opts) == SEPARATING
 
 
 def test_deep_sigmoid_draws_are_reproducible_and_varied():
@@ -184,10 +185,11 @@ def test_deep_sigmoid_draws_are_reproducible_and_varied():
     assert len(many) == 40
 
 
-def test_other_networks_are_drawn_as_by_sampler_1():
-    """Sampler 2 changed deep sigmoid networks only: a week of other options is drawn as before."""
+def test_a_week_recorded_with_sampler_1_is_drawn_as_before():
+    """Sampler 2 changed deep sigmoid networks only and sampler 3 adds every mistake told apart: a week
+    whose record says sampler 1 is drawn as before."""
     from generator.week import WeekOptions, sampled_problems
 
-    assert sampler_version(SampleOptions()) == sampler_version(SampleOptions(layers=(2, 2, 2, 2, 2), hidden_activation="tanh")) == 1
-    first = sampled_problems(WeekOptions(seed="2026-W48", title="t"), "00001")[0].problem
+    assert sampler_version(SampleOptions()) == sampler_version(SampleOptions(layers=(2, 2, 2, 2, 2), hidden_activation="tanh")) == SEPARATING
+    first = sampled_problems(WeekOptions(seed="2026-W48", title="t", sampler=1), "00001")[0].problem
     assert first.to_json() == {"x": [-1.0, 0.8], "y": [0.0, 0.0], "layers": [{"W": [[-0.25, -0.4, 0.05], [-0.15, 0.3, 0.15]], "activation": "sigmoid"}, {"W": [[-0.7, -0.1, 0.75], [0.6, 0.7, 0.7]], "activation": "sigmoid"}], "loss": "mse", "learning_rate": 0.1}
