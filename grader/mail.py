@@ -536,5 +536,30 @@ def _send(ready: list[tuple[Outgoing, str]], mail: Path, settings: MailSettings,
     return replace(report, delivered=tuple(delivered), failed=tuple(failed), size=size)
 
 
-__all__ = ["MailError", "MailSettings", "MailReport", "Outgoing", "deliver", "feedback_messages", "parse_mail_table",
-           "read_mail_config", "sheet_messages", "settings", "SENT_LOG", "OUTBOX", "MAIL_DIR"]
+
+
+def mail_week(kind: str, folder: Path, *, week_dir: Path | None = None, send: bool = False,
+              config: Path | None = None, flags: Mapping[str, Any] | None = None, email_column: str | None = None,
+              deadline: str = "", resend: Iterable[str] = (), include_missing: bool = False,
+              password: str | Callable[[], str] | None = None) -> MailReport:
+    """The whole of ``bpdrill mail sheets DIR`` (``kind`` "sheets", ``folder`` the week's folder) or
+    ``bpdrill mail feedback OUTDIR`` ("feedback", ``folder`` the grading run's, ``week_dir`` its
+    week): the settings (the config's ``[mail]`` table, then the ``flags`` given), the messages,
+    then :func:`deliver`."""
+    from generator.record import read_week
+
+    folder = Path(folder)
+    mail_settings = settings(read_mail_config(config) if config is not None else {}, flags or {})
+    if kind == "sheets":
+        week = read_week(folder)
+        messages, notes = sheet_messages(folder, week, email_column=email_column, template=mail_settings.template,
+                                         deadline=deadline), []
+    else:
+        week = read_week(Path(week_dir or folder))
+        messages, notes = feedback_messages(folder, week, email_column=email_column, template=mail_settings.template,
+                                            deadline=deadline, include_missing=include_missing)
+    ids = [part.strip() for value in resend for part in value.split(",") if part.strip()]
+    unknown = [i for i in ids if i not in {s.id for s in week.students}]
+    if unknown:
+        raise MailError(f"--resend: {unknown[0]!r} is not on the week's roster")
+    return deliver(messages, folder, mail_settings, send=send, resend=ids, password=password, notes=notes)

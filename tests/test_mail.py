@@ -245,3 +245,40 @@ def test_the_email_column_is_found_as_the_id_column_is():
     assert choose_email_column(["E-Mail-Adresse", "Email address"], rows, None, "r") == "Email address"  # the one with values
     assert choose_email_column(["Mail"], rows, "mail", "r") == "Mail"
     assert choose_email_column(["Name"], rows, None, "r") is None
+
+
+def test_the_mail_commands_end_to_end(server, week_dir, tmp_path, runner, monkeypatch):
+    controller, inbox = server
+    course = tmp_path / "course.toml"
+    course.write_text(f'[mail]\nsmtp = "127.0.0.1:{controller.port}"\nsender = "ta@example.edu"\nsecurity = "none"\n'
+                      f'rate = {FAST}\n', encoding="utf-8")
+    dry = invoke(runner, "mail", "sheets", week_dir, "--config", course, "--deadline", "Friday noon")
+    assert dry.exit_code == 0, dry.output
+    assert "00123 <ada@example.edu>: would send (00123.pdf, 00123.html, 00123.csv;" in dry.stdout
+    assert "dry run: 5 messages" in dry.stdout and inbox.messages == []
+    monkeypatch.delenv("BPDRILL_SMTP_PASSWORD", raising=False)
+    refused = invoke(runner, "mail", "sheets", week_dir, "--config", course, "--user", "ta", "--send")
+    assert refused.exit_code == 2 and "no password: set BPDRILL_SMTP_PASSWORD" in refused.stderr
+    monkeypatch.setenv("BPDRILL_SMTP_PASSWORD", PASSWORD)
+    sent = invoke(runner, "mail", "sheets", week_dir, "--config", course, "--user", "ta", "--send")
+    assert sent.exit_code == 0, sent.output
+    assert "sent 3 of 5 messages" in sent.stdout and "00202 <refuse@example.edu>: failed (refused by the server: 550" in sent.stdout
+    assert len(received(inbox)) == 3
+    again = invoke(runner, "mail", "sheets", week_dir, "--config", course, "--user", "ta", "--send", "--resend", "00124,00200")
+    assert "00124 <alan@example.edu>: sent" in again.stdout and "00200 <kurt@example.edu>: sent" in again.stdout
+    assert "00123 <ada@example.edu>: sent" not in again.stdout and len(inbox.messages) == 5
+    assert PASSWORD not in dry.output + sent.output + again.output
+    for path in week_dir.rglob("*"):
+        assert not path.is_file() or PASSWORD.encode() not in path.read_bytes()
+    wrong = invoke(runner, "mail", "sheets", week_dir, "--config", course, "--resend", "nobody")
+    assert wrong.exit_code == 2 and "--resend: 'nobody' is not on the week's roster" in wrong.stderr
+    # feedback: after grading, to the students who handed in
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "00200.csv").write_text(invoke(runner, "key", week_dir, "--format", "csv", "--student", "00200").stdout)
+    assert invoke(runner, "grade", week_dir, subs, "--out", tmp_path / "out").exit_code == 0
+    feedback = invoke(runner, "mail", "feedback", tmp_path / "out", "--week", week_dir, "--config", course, "--user", "ta",
+                      "--send")
+    assert feedback.exit_code == 0, feedback.output
+    assert "00200 <kurt@example.edu>: sent (00200.html;" in feedback.stdout and "5 handed in nothing" in feedback.stdout
+    assert "sent 1 of 1 message" in feedback.stdout
