@@ -36,7 +36,7 @@ from datetime import datetime, timezone
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -86,7 +86,7 @@ def settings(config: Mapping[str, Any], flags: Mapping[str, Any]) -> MailSetting
     values = {**config, **{k: v for k, v in flags.items() if v is not None}}
     if not values.get("sender"):
         raise MailError("no sender: give --sender ADDRESS (or sender in the config's [mail] table)")
-    if address_problem(values["sender"]):
+    if address_problem(bare(values["sender"])):
         raise MailError(f"--sender: {values['sender']!r} is not an e-mail address")
     if values.get("security", "starttls") not in SECURITY:
         raise MailError(f"--security: expected one of {', '.join(SECURITY)}, got {values['security']!r}")
@@ -131,6 +131,11 @@ def read_mail_config(path: Path) -> dict[str, Any]:
 
     course = read_config(Path(path))
     return parse_mail_table(course.raw["mail"], course.source, Path(path).parent) if "mail" in course.raw else {}
+
+
+def bare(address: str) -> str:
+    """The address alone, of ``Name <address>`` or of a bare address."""
+    return parseaddr(address)[1] or address.strip()
 
 
 def address_problem(address: str) -> str | None:
@@ -318,7 +323,7 @@ def build(message: Outgoing, sender: str) -> EmailMessage:
     msg["To"] = Address(display_name=message.name, addr_spec=message.address)
     msg["Subject"] = message.subject
     msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    msg["Message-ID"] = make_msgid(domain=bare(sender).rpartition("@")[2] or None)
     msg.set_content(message.body)
     for path in message.attachments:
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -518,7 +523,7 @@ def _send(ready: list[tuple[Outgoing, str]], mail: Path, settings: MailSettings,
             msg = build(m, settings.sender)
             data = bytes(msg)
             try:
-                connection.open().send_message(msg, from_addr=settings.sender, to_addrs=[m.address])
+                connection.open().send_message(msg, from_addr=bare(settings.sender), to_addrs=[m.address])
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as e:
                 failed.append(Line(m.student_id, m.address, "failed", _reason(e)))
                 if connection.smtp is not None and connection.smtp.sock is None:  # 421: the server closed it

@@ -250,7 +250,7 @@ def test_the_email_column_is_found_as_the_id_column_is():
 def test_the_mail_commands_end_to_end(server, week_dir, tmp_path, runner, monkeypatch):
     controller, inbox = server
     course = tmp_path / "course.toml"
-    course.write_text(f'[mail]\nsmtp = "127.0.0.1:{controller.port}"\nsender = "ta@example.edu"\nsecurity = "none"\n'
+    course.write_text(f'[mail]\nsmtp = "127.0.0.1:{controller.port}"\nsender = "Backprop course <ta@example.edu>"\nsecurity = "none"\n'
                       f'rate = {FAST}\n', encoding="utf-8")
     dry = invoke(runner, "mail", "sheets", week_dir, "--config", course, "--deadline", "Friday noon")
     assert dry.exit_code == 0, dry.output
@@ -264,6 +264,7 @@ def test_the_mail_commands_end_to_end(server, week_dir, tmp_path, runner, monkey
     assert sent.exit_code == 0, sent.output
     assert "sent 3 of 5 messages" in sent.stdout and "00202 <refuse@example.edu>: failed (refused by the server: 550" in sent.stdout
     assert len(received(inbox)) == 3
+    assert message_from_bytes(inbox.messages[0][1], policy=policy.default)["From"] == "Backprop course <ta@example.edu>"
     again = invoke(runner, "mail", "sheets", week_dir, "--config", course, "--user", "ta", "--send", "--resend", "00124,00200")
     assert "00124 <alan@example.edu>: sent" in again.stdout and "00200 <kurt@example.edu>: sent" in again.stdout
     assert "00123 <ada@example.edu>: sent" not in again.stdout and len(inbox.messages) == 5
