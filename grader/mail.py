@@ -256,6 +256,9 @@ def feedback_messages(outdir: Path, week: Week, *, email_column: str | None = No
     rows = read_table(outdir / GRADES_FILE)
     if not rows:
         raise MailError(f"{outdir}: no {GRADES_FILE} (grade the week first: bpdrill grade DIR … --out {outdir})")
+    if not (outdir / FEEDBACK_DIR).is_dir():
+        raise MailError(f"{outdir / FEEDBACK_DIR}: no feedback pages (graded with --feedback none?); grade again with "
+                        f"--feedback html or pdf")
     by_id = {_cell(r.get("student_id", "")): r for r in rows}
     to, text = addresses(week, email_column), template_text("feedback", template)
     out, notes, missing = [], [], []

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import shutil
 import socket
+import ssl
+import subprocess
 from dataclasses import replace
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -175,6 +177,9 @@ def test_feedback_goes_to_the_students_who_handed_in(server, week_dir, tmp_path,
     assert re.search(r"^Your score: (\d+) of \1 points \(100%\)\.\r?$", body, re.M)
     assert any("5 handed in nothing" in n for n in report.notes)
     assert (tmp_path / "out" / "mail" / "sent.jsonl").is_file()
+    assert invoke(runner, "grade", week_dir, subs, "--out", tmp_path / "bare", "--feedback", "none").exit_code == 0
+    with pytest.raises(MailError, match="no feedback pages"):
+        feedback_messages(tmp_path / "bare", week)
 
 
 def test_the_password_is_nowhere_and_a_wrong_one_stops_before_anything_is_sent(server, week_dir):
@@ -283,3 +288,27 @@ def test_the_mail_commands_end_to_end(server, week_dir, tmp_path, runner, monkey
     assert feedback.exit_code == 0, feedback.output
     assert "00200 <kurt@example.edu>: sent (00200.html;" in feedback.stdout and "5 handed in nothing" in feedback.stdout
     assert "sent 1 of 1 message" in feedback.stdout
+
+
+def test_starttls_checks_the_servers_certificate_and_logs_in_over_it(week_dir, tmp_path, monkeypatch):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=tls, require_starttls=True,
+                            authenticator=login, auth_required=True)
+    controller.start()
+    try:
+        week = read_week(week_dir)
+        over_tls = MailSettings("ta@example.edu", f"localhost:{controller.port}", user="ta", security="starttls", rate=FAST)
+        with pytest.raises(MailError, match="certificate verify failed"):  # a certificate no one vouches for
+            deliver(sheet_messages(week_dir, week), week_dir, over_tls, send=True, password=PASSWORD)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the client's trusted certificates: this one
+        report = deliver(sheet_messages(week_dir, week), week_dir, over_tls, send=True, password=PASSWORD)
+    finally:
+        controller.stop()
+    assert sorted(received(inbox)) == ["ada@example.edu", "alan@example.edu", "kurt@example.edu"]
+    assert "sent 3 of 5 messages" in report.summary()
