@@ -151,6 +151,12 @@ def surname_first(columns: Mapping[str, str]) -> str | None:
     return " ".join(str(columns[c]).strip() for c in (last[0], *first[:1]))
 
 
+def _first_with_values(candidates: list[str], rows: list[Mapping[str, str]]) -> str | None:
+    """The first of the candidate columns that has a value in some row, else the first; None without any."""
+    filled = [h for h in candidates if any(str(r.get(h, "")).strip() for r in rows)]
+    return (filled or candidates or [None])[0]
+
+
 def named_column(headers: list[str], name: str, option: str, source: str) -> str:
     """The header a user named with ``option``: matched exactly, then ignoring case."""
     name = unicodedata.normalize("NFC", name)
@@ -165,10 +171,9 @@ def named_column(headers: list[str], name: str, option: str, source: str) -> str
 def choose_id_column(headers: list[str], rows: list[dict[str, str]], id_column: str | None, source: str) -> str:
     if id_column is not None:
         return named_column(headers, id_column, "--id-column", source)
-    candidates = _find(headers, ID_PREFERENCE)
-    filled = [h for h in candidates if any(r.get(h, "").strip() for r in rows)]
-    if filled or candidates:
-        return (filled or candidates)[0]
+    found = _first_with_values(_find(headers, ID_PREFERENCE), rows)
+    if found is not None:
+        return found
     raise RosterError(
         f"{source}: no id column found (looked for id, SIS User ID, ID number, Student ID, username, …); "
         f"the columns are {', '.join(headers)}; choose one with --id-column"
@@ -182,9 +187,7 @@ def choose_email_column(headers: list[str], rows: list[Mapping[str, str]], email
     None when there is none."""
     if email_column is not None:
         return named_column(headers, email_column, "--email-column", source)
-    candidates = _find(headers, EMAIL_IDS)
-    filled = [h for h in candidates if any(str(r.get(h, "")).strip() for r in rows)]
-    return (filled or candidates or [None])[0]
+    return _first_with_values(_find(headers, EMAIL_IDS), rows)
 
 
 def choose_name(headers: list[str], id_column: str) -> tuple[str | None, tuple[str, ...]]:
