@@ -230,11 +230,6 @@ def sheet_messages(week_dir: Path, week: Week, *, email_column: str | None = Non
     return out
 
 
-def _cell(text: str) -> str:
-    """A CSV cell bpdrill wrote, without the ``'`` that keeps a spreadsheet from running it."""
-    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
-
-
 def score_line(row: Mapping[str, str]) -> str:
     """What grades.csv says of a student, as a sentence."""
     points, most = row.get("points", ""), row.get("max_points", "")
@@ -251,6 +246,7 @@ def feedback_messages(outdir: Path, week: Week, *, email_column: str | None = No
     """Each graded student's feedback page (``feedback/<file>.html`` or ``.pdf``) and score line
     (``grades.csv``); students who handed in nothing only with ``include_missing``. Returns the
     messages and notes (who gets none, and why)."""
+    from .lms import neutralized_text
     from .reports import FEEDBACK_DIR, GRADES_FILE, read_table
 
     rows = read_table(outdir / GRADES_FILE)
@@ -259,7 +255,7 @@ def feedback_messages(outdir: Path, week: Week, *, email_column: str | None = No
     if not (outdir / FEEDBACK_DIR).is_dir():
         raise MailError(f"{outdir / FEEDBACK_DIR}: no feedback pages (graded with --feedback none?); grade again with "
                         f"--feedback html or pdf")
-    by_id = {_cell(r.get("student_id", "")): r for r in rows}
+    by_id = {neutralized_text(r.get("student_id", "")): r for r in rows}
     to, text = addresses(week, email_column), template_text("feedback", template)
     out, notes, missing = [], [], []
     for s in week.students:
@@ -273,7 +269,7 @@ def feedback_messages(outdir: Path, week: Week, *, email_column: str | None = No
         page = next((p for p in (outdir / FEEDBACK_DIR / f"{s.file}{ext}" for ext in (".html", ".pdf")) if p.is_file()),
                     outdir / FEEDBACK_DIR / f"{s.file}.html")
         context = {"course": week.title, "deadline": deadline, "score": score_line(row),
-                   "message": _cell(row.get("message", "")), "feedback": page.name, "files": [page.name]}
+                   "message": neutralized_text(row.get("message", "")), "feedback": page.name, "files": [page.name]}
         out.append(_outgoing(s, to[s.id], "feedback", text, context, [page]))
     if missing:
         notes.append(f"{len(missing)} handed in nothing and get no message (--include-missing sends them theirs): "

@@ -312,3 +312,10 @@ def test_starttls_checks_the_servers_certificate_and_logs_in_over_it(week_dir, t
         controller.stop()
     assert sorted(received(inbox)) == ["ada@example.edu", "alan@example.edu", "kurt@example.edu"]
     assert "sent 3 of 5 messages" in report.summary()
+
+
+def test_what_grades_csv_guards_against_spreadsheets_reads_back_as_written():
+    from grader.lms import neutralize, neutralized_text
+
+    for text in ("=1+1", "-0.5", "@ada", "+x", "'quoted", "plain", ""):
+        assert neutralized_text(neutralize(text)) == text
