@@ -113,6 +113,7 @@ KEYS: dict[str, Callable[[Any, str], Any]] = {
 PATH_KEYS = ("roster", "from")
 GRADE_TABLE = "grade"  # the grading policy, beside generate's keys in the same file
 GRADE_TABLES = ("tolerance", "points", "late")  # what the grading policy holds (at the top or inside [grade])
+MAIL_TABLE = "mail"  # e-mail settings: kept in ``raw``, checked by ``bpdrill mail`` (grader.mail.parse_mail_table)
 
 
 @dataclass(frozen=True)
@@ -157,9 +158,11 @@ def parse_config(text: str, source: str = "config", base: Path | None = None) ->
     for key, value in data.items():
         if key == GRADE_TABLE and isinstance(value, dict) or key in GRADE_TABLES:
             continue  # the grading policy: read below, its contents checked by the grader
+        if key == MAIL_TABLE and isinstance(value, dict):
+            continue  # e-mail settings: ``bpdrill mail`` reads (and checks) them
         if key not in KEYS:
             hint = " ([grade] is a table: the grading policy)" if key == GRADE_TABLE else ""
-            known = ", ".join([*KEYS, *(f"[{t}]" for t in (GRADE_TABLE, *GRADE_TABLES))])
+            known = ", ".join([*KEYS, *(f"[{t}]" for t in (GRADE_TABLE, *GRADE_TABLES, MAIL_TABLE))])
             raise ConfigError(f"{source}: unknown key {key!r}{hint} (known keys: {known})")
         out[key] = KEYS[key](value, f"{source}: {key}")
     for key in PATH_KEYS:

@@ -58,6 +58,10 @@ class OverrideError(BpdrillError, ValueError):
     """An overrides file row that cannot be used; the message names the file, line and field."""
 
 
+class MailError(BpdrillError, ValueError):
+    """Mail settings, a roster or a mail template that stop ``bpdrill mail``; names the option, file or key."""
+
+
 class Unreadable(BpdrillError):
     """A submitted file that cannot be read (too big, damaged archive, …): one student's status, not a stop."""
 

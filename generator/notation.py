@@ -304,6 +304,24 @@ def _grid_svg(rows: int, cols: int, title: str) -> str:
     )
 
 
+def _grid_blocks(shape: tuple[int, ...], title: str, draw) -> Markup:
+    """An answer grid's blocks (see :func:`grid`): ``draw(rows, cols, title)`` draws one block of
+    the rows and columns given (ranges, 0-based), the whole grid when it fits the page."""
+    rows, cols = (tuple(shape) + (1,))[:2]
+    col_blocks, row_blocks = cut_at_most(cols, GRID_COLUMNS), cut_at_most(rows, GRID_ROWS)
+    if len(col_blocks) == 1 and len(row_blocks) == 1:
+        return Markup(draw(range(rows), range(cols), title))
+    pieces = [(where, draw(r, c, f"{title}, {where}"))
+              for c in col_blocks for r in row_blocks for where in [_where(r, c, rows, cols)]]
+    # a row of boxes (23 px) is about 1.4 lines of numbers: GRID_ROWS rows are as tall as MAX_ROWS lines
+    return Markup(_stack(pieces, round((rows + 1) * len(col_blocks) * MAX_ROWS / GRID_ROWS)))
+
+
+def _grid_title(shape: tuple[int, ...], label: str) -> str:
+    rows, cols = (tuple(shape) + (1,))[:2]
+    return f"Answer grid{' for ' + label if label else ''}: {rows} × {cols}"
+
+
 def grid(shape: tuple[int, ...], label: str = "") -> Markup:
     """An empty answer grid shaped like a matrix: one box per entry, inside brackets.
 
@@ -313,15 +331,29 @@ def grid(shape: tuple[int, ...], label: str = "") -> Markup:
     "columns 1–7", as :func:`matrix` prints a wide matrix (the boxes keep their size: they are
     written in by hand); more than :data:`GRID_ROWS` rows are cut into row blocks too.
     """
-    rows, cols = (tuple(shape) + (1,))[:2]
-    title = f"Answer grid{' for ' + label if label else ''}: {rows} × {cols}"
-    col_blocks, row_blocks = cut_at_most(cols, GRID_COLUMNS), cut_at_most(rows, GRID_ROWS)
-    if len(col_blocks) == 1 and len(row_blocks) == 1:
-        return Markup(_grid_svg(rows, cols, title))
-    pieces = [(where, _grid_svg(len(r), len(c), f"{title}, {where}"))
-              for c in col_blocks for r in row_blocks for where in [_where(r, c, rows, cols)]]
-    # a row of boxes (23 px) is about 1.4 lines of numbers: GRID_ROWS rows are as tall as MAX_ROWS lines
-    return Markup(_stack(pieces, round((rows + 1) * len(col_blocks) * MAX_ROWS / GRID_ROWS)))
+    return _grid_blocks(shape, _grid_title(shape, label), lambda r, c, title: _grid_svg(len(r), len(c), title))
+
+
+def spoken(symbol: str) -> str:
+    """A symbol in the seed's Unicode notation as plain text for a label: ``δ^[2]`` → ``δ[2]``."""
+    return symbol.replace("^[", "[")
+
+
+def input_grid(shape: tuple[int, ...], problem: int, name: str, label: str) -> Markup:
+    """The answer grid of the sheet as a form: the same blocks as :func:`grid`, a text box per
+    entry, ``data-entry="PROBLEM,QUANTITY,ROW,COL"`` (1-based, the answer template's names), and
+    a label per box for screen readers: ``label``, row, column (``label``: the symbol as text)."""
+    def draw(rows: range, cols: range, title: str) -> str:
+        lines = []
+        for i in rows:
+            boxes = "".join(
+                f'<input type="text" data-entry="{problem},{name},{i + 1},{j + 1}" id="e{problem}-{name}-{i + 1}-{j + 1}" '
+                f'aria-label="{escape(label)}, row {i + 1}, column {j + 1}" inputmode="decimal" autocomplete="off" '
+                f'spellcheck="false">' for j in cols)
+            lines.append(f'<span class="r">{boxes}</span>')
+        return f'<span class="mat form" role="group" aria-label="{escape(title)}"><span class="in">{"".join(lines)}</span></span>'
+
+    return _grid_blocks(shape, _grid_title(shape, name), draw)
 
 
 def notation_css() -> str:

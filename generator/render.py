@@ -39,7 +39,7 @@ from .progress import Progress, counter
 from .record import (Student, StudentProblem, Week, asked_names, atomic_output, week_from_json, week_to_json,
                      write_text_atomic)
 from .roster import surname_first
-from .steps import PlannedStep, plan
+from .steps import PlannedStep, plan, symbol_of
 from .errors import DamagedPdf, UsageError, check_jobs
 
 
@@ -125,14 +125,21 @@ def _wide(shape: tuple[int, ...]) -> bool:
     return shape[1] > 3
 
 
-def sheet_problem(week: Week, sp: StudentProblem) -> dict[str, Any]:
-    """What a sheet shows of one problem: the givens and an empty grid per asked quantity (no answers)."""
+def sheet_problem(week: Week, sp: StudentProblem, form: int | None = None, several: bool = False) -> dict[str, Any]:
+    """What a sheet shows of one problem: the givens and an empty grid per asked quantity (no answers).
+
+    ``form``: the problem's number, for grids of text boxes instead (the HTML sheet as a form),
+    each box labelled with the symbol, the CSV name, row and column (and the problem if ``several``)."""
     depth = sp.problem.depth
-    asked = [
-        {"name": n, "symbol": nt.sym(n, depth), "grid": nt.grid(sp.answers[n].shape, label=n),
-         "wide": _wide(sp.answers[n].shape)}
-        for n in asked_names(sp.answers, week.asked)
-    ]
+
+    def grid(n: str) -> Any:
+        if form is None:
+            return nt.grid(sp.answers[n].shape, label=n)
+        label = f"{f'Problem {form}, ' if several else ''}{nt.spoken(symbol_of(n, depth))} {n}"
+        return nt.input_grid(sp.answers[n].shape, form, n, label)
+
+    asked = [{"name": n, "symbol": nt.sym(n, depth), "grid": grid(n), "wide": _wide(sp.answers[n].shape)}
+             for n in asked_names(sp.answers, week.asked)]
     return {**_problem_facts(sp.problem), "asked": asked}
 
 
@@ -219,10 +226,23 @@ def week_title(week: Week) -> str:
     return week.title or "Backpropagation"
 
 
-def sheet_html(week: Week, student: Student, paper: str = "a4") -> str:
-    """A student's sheet (givens, drawing, empty answer grids); :func:`self_contained` for the file."""
-    return _page("sheet.html", paper, title=week_title(week), student=student,
-                 problems=[sheet_problem(week, sp) for sp in student.problems])
+@lru_cache(maxsize=1)
+def form_assets() -> dict[str, Markup]:
+    """The sheet form's CSS and its one script (inlined: the page needs no other file)."""
+    return {kind: Markup((TEMPLATES / f"sheet-form.{ext}").read_text(encoding="utf-8"))
+            for kind, ext in (("css", "css"), ("script", "js"))}
+
+
+def sheet_html(week: Week, student: Student, paper: str = "a4", form: bool = False) -> str:
+    """A student's sheet (givens, drawing, empty answer grids); :func:`self_contained` for the file.
+
+    ``form``: the page as a form to fill in, a text box in every cell of every answer grid, a
+    script that checks and keeps what is typed and saves the filled answer template (the HTML
+    file written beside the PDF; the PDF is rendered from the page without it)."""
+    several = len(student.problems) > 1
+    problems = [sheet_problem(week, sp, k if form else None, several) for k, sp in enumerate(student.problems, start=1)]
+    return _page("sheet.html", paper, title=week_title(week), student=student, problems=problems,
+                 form=form_assets() if form else None)
 
 
 def key_html(week: Week, student: Student, paper: str = "a4") -> str:
@@ -321,14 +341,15 @@ _WORKER: dict[str, Any] = {}
 
 
 def _render_student(pdf: PdfWriter, folder: Path, week: Week, student: Student, paper: str, fresh: bool) -> bool:
-    """A student's sheet and key, PDF then HTML beside it; False if both were up to date.
+    """A student's sheet and key, PDF then HTML beside it (the sheet's as a form); False if both were up to date.
 
     The HTML is written after its PDF, so an HTML file that equals the page made now means its
     PDF was finished from that very page (same record, templates, CSS and paper): it is kept,
     unless ``fresh``. A re-run after an interruption renders only what is missing or changed."""
     rendered = False
-    for kind, html in (("sheets", sheet_html(week, student, paper)), ("keys", key_html(week, student, paper))):
-        page, target = self_contained(html), folder / kind / f"{student.file}.pdf"
+    for kind, html, page in (("sheets", sheet_html(week, student, paper), sheet_html(week, student, paper, form=True)),
+                             ("keys", key_html(week, student, paper), None)):
+        page, target = self_contained(page or html), folder / kind / f"{student.file}.pdf"
         if not fresh and _complete_pdf(target) and _text_of(target.with_suffix(".html")) == page:
             continue
         pdf.write(html, target)

@@ -44,7 +44,7 @@ INSTITUTION_IDS = (
 )
 GENERIC_IDS = ("id", "userid")
 LOGIN_IDS = ("username", "login", "loginid", "sisloginid", "userlogin", "netid")
-EMAIL_IDS = ("email", "emailaddress", "mail")
+EMAIL_IDS = ("email", "emailaddress", "mail", "emailadresse", "mailaddress", "courriel", "correoelectronico")
 ID_PREFERENCE = INSTITUTION_IDS + GENERIC_IDS + LOGIN_IDS + EMAIL_IDS
 
 FULL_NAMES = ("name", "fullname", "studentname", "student", "displayname")
@@ -151,23 +151,43 @@ def surname_first(columns: Mapping[str, str]) -> str | None:
     return " ".join(str(columns[c]).strip() for c in (last[0], *first[:1]))
 
 
+def _first_with_values(candidates: list[str], rows: list[Mapping[str, str]]) -> str | None:
+    """The first of the candidate columns that has a value in some row, else the first; None without any."""
+    filled = [h for h in candidates if any(str(r.get(h, "")).strip() for r in rows)]
+    return (filled or candidates or [None])[0]
+
+
+def named_column(headers: list[str], name: str, option: str, source: str) -> str:
+    """The header a user named with ``option``: matched exactly, then ignoring case."""
+    name = unicodedata.normalize("NFC", name)
+    if name in headers:
+        return name
+    folded = [h for h in headers if h.casefold() == name.strip().casefold()]
+    if folded:
+        return folded[0]
+    raise RosterError(f"{source}: no column {name!r} ({option}); the columns are {', '.join(headers)}")
+
+
 def choose_id_column(headers: list[str], rows: list[dict[str, str]], id_column: str | None, source: str) -> str:
     if id_column is not None:
-        id_column = unicodedata.normalize("NFC", id_column)
-        if id_column in headers:
-            return id_column
-        folded = [h for h in headers if h.casefold() == id_column.strip().casefold()]
-        if folded:
-            return folded[0]
-        raise RosterError(f"{source}: no column {id_column!r} (--id-column); the columns are {', '.join(headers)}")
-    candidates = _find(headers, ID_PREFERENCE)
-    filled = [h for h in candidates if any(r.get(h, "").strip() for r in rows)]
-    if filled or candidates:
-        return (filled or candidates)[0]
+        return named_column(headers, id_column, "--id-column", source)
+    found = _first_with_values(_find(headers, ID_PREFERENCE), rows)
+    if found is not None:
+        return found
     raise RosterError(
         f"{source}: no id column found (looked for id, SIS User ID, ID number, Student ID, username, …); "
         f"the columns are {', '.join(headers)}; choose one with --id-column"
     )
+
+
+def choose_email_column(headers: list[str], rows: list[Mapping[str, str]], email_column: str | None,
+                        source: str) -> str | None:
+    """The roster's e-mail column: ``--email-column`` (matched exactly, then ignoring case), else the
+    first e-mail-like header (``email``, ``Email address``, ``E-Mail-Adresse``, …) that has values;
+    None when there is none."""
+    if email_column is not None:
+        return named_column(headers, email_column, "--email-column", source)
+    return _first_with_values(_find(headers, EMAIL_IDS), rows)
 
 
 def choose_name(headers: list[str], id_column: str) -> tuple[str | None, tuple[str, ...]]:

@@ -67,6 +67,11 @@ def neutralize(cell: object) -> str:
     return text
 
 
+def neutralized_text(cell: str) -> str:
+    """The text :func:`neutralize` wrote, without the leading ``'`` it added (to read a CSV bpdrill wrote)."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_START else cell
+
+
 def number_cell(v: float | None) -> str:
     """A bare number, at most 4 decimals, no ``-0``; None → blank."""
     if v is None or not math.isfinite(v):

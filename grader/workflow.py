@@ -213,6 +213,7 @@ class DemoRun:
             ("week record", week_dir / "week.json"),
             ("answer templates", week_dir / "answers"),
             ("problem sheets (PDF)", week_dir / "sheets.pdf"),
+            ("a sheet as a form", week_dir / "sheets" / f"{self.week.students[-1].file}.html"),
             ("answer keys (PDF)", week_dir / "keys.pdf"),
             ("submissions", self.out / "submissions"),
             ("gradebook", results / "grades.csv"),

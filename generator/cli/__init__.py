@@ -17,7 +17,7 @@ import typer
 
 from ..version import __version__
 from ..errors import BpdrillError
-from . import demo, generate, grade, render, solve
+from . import demo, generate, grade, mail, render, solve
 
 app = typer.Typer(
     name="bpdrill",
@@ -68,6 +68,14 @@ def _root(
 
 for _name, _command in COMMANDS:
     app.command(_name)(one_line_errors(_command))
+
+# groups of commands (``bpdrill mail sheets``), after the single ones: name, help, their (name, command)s
+GROUPS = (("mail", mail.HELP, mail.COMMANDS),)
+for _name, _help, _commands in GROUPS:
+    _group = typer.Typer(help=_help, no_args_is_help=True)
+    for _sub, _command in _commands:
+        _group.command(_sub)(one_line_errors(_command))
+    app.add_typer(_group, name=_name)
 
 
 def main() -> None:

@@ -35,6 +35,9 @@ def demo_command(
     for label, path in run.where():
         typer.echo(f"  {label:22} {path}")
     week_dir, results = out / "week", run.graded.outdir
+    if (week_dir / "sheets").is_dir():
+        typer.echo(f"A student fills in their sheet in a browser (open {week_dir / 'sheets'}/<file>.html); "
+                   f"'Save answers' downloads the answer file to hand in.")
     typer.echo(f"Grade again after a change: bpdrill grade {week_dir} {out / 'submissions'} --out {results} --force")
     typer.echo(f"Regrade one student (e.g. a corrected file): add --only {run.week.students[1].id} instead of --force; "
                f"a TA's decisions go in {results / 'overrides.csv'}")
