@@ -107,6 +107,7 @@ KEYS: dict[str, Callable[[Any, str], Any]] = {
     "asked": parse_asked,
     "roster": _text,
     "id_column": _text,
+    "name_column": _text,
     "from": _text,
     "xlsx": _bool,
 }

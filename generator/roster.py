@@ -15,13 +15,22 @@ file reader around it. Rules:
   ``OrgDefinedId``, ``Matriculation number`` …), then ``id``/``ID`` (in a Canvas export
   this is Canvas's internal number, hence after the institution's id), then ``username``,
   ``login``, ``SIS Login ID``, then an e-mail column.
-- The name column: ``name``, ``Full name``, ``Student name``, Canvas's ``Student``; or a
-  first-name column with a last-name column (Moodle ``First name`` + ``Surname``,
-  Blackboard ``First Name`` + ``Last Name``), joined as "First Last".
+- Headers compare without case, accents, spaces and punctuation (``normalise``), and the names
+  Moodle exports in German, French, Spanish and Portuguese are known (``ID-Nummer``,
+  ``E-Mail-Adresse``, ``Vorname``/``Nachname``, ``Prénom``/``Nom``, ``Nombre``/``Apellido(s)``,
+  ``Nome``/``Sobrenome``, …).
+- The name column: ``--name-column`` (one column, or two joined with ``+``); else ``name``,
+  ``Full name``, ``Student name``, Canvas's ``Student``; or a first-name column with a
+  last-name column (Moodle ``First name`` + ``Surname``, Blackboard ``First Name`` +
+  ``Last Name``), joined as "First Last". No name column, or one empty for everyone, is a
+  note in ``Roster.notes`` (the command warns).
+- Ids compare as ``id_key`` reads them (an e-mail-shaped id without case), so
+  ``A.B@x.org`` and ``a.b@X.org`` are one student (a duplicate).
 - Every column is kept, values as read. Ids are text with surrounding spaces trimmed
   (``00123`` stays ``00123``). Empty, duplicate and control-character ids are refused
-  with the file and line. Blank rows, and Canvas's ``Points Possible`` row and test student when their id
-  is empty, are skipped.
+  with the file and line. Blank rows, Canvas's rows that are not students (as its
+  GradebookImporter's ``check_for_non_student_row``: ``Points Possible`` first, or only ``Muted`` /
+  ``Manual Posting`` cells) and its test student (when the id is empty) are skipped.
 """
 
 from __future__ import annotations
@@ -32,27 +41,51 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from .answers import decode
 from .errors import AnswerFileError, RosterError
 
-# Normalised header (lower case, no spaces/underscores/dashes/dots) → kind, in order of preference.
+# Normalised header (``normalise``: no accents, case, spaces or punctuation) → kind, in order of
+# preference; the names Moodle and Canvas export in English, German, French, Spanish and Portuguese
+# (Moodle's ``idnumber``, ``email``, ``username``, ``firstname``, ``lastname`` language strings).
 INSTITUTION_IDS = (
     "sisuserid", "idnumber", "studentid", "studentnumber", "studentno", "orgdefinedid",
     "matriculationnumber", "matrikelnummer", "registrationnumber", "universityid",
+    "idnummer",  # de: ID-Nummer
+    "numerodidentification", "numeroidentification",  # fr: Numéro d'identification
+    "numerodeid", "numerodeidentificacion", "numeroid",  # es: Número de ID
+    "numerodeidentificacao", "numerodeidentificacaoid", "numerodeidentidade",  # pt: Número de identificação
 )
 GENERIC_IDS = ("id", "userid")
-LOGIN_IDS = ("username", "login", "loginid", "sisloginid", "userlogin", "netid")
-EMAIL_IDS = ("email", "emailaddress", "mail", "emailadresse", "mailaddress", "courriel", "correoelectronico")
+LOGIN_IDS = ("username", "login", "loginid", "sisloginid", "userlogin", "netid",
+             "benutzername", "anmeldename", "nomdutilisateur", "nombredeusuario", "nomedeusuario", "nomedeutilizador")
+EMAIL_IDS = ("email", "emailaddress", "mail", "mailaddress",
+             "emailadresse",  # de: E-Mail-Adresse
+             "adressecourriel", "adressedecourriel", "courriel", "adresseemail", "adressemail",  # fr
+             "direccionemail", "direcciondecorreo", "direcciondecorreoelectronico", "correoelectronico", "correo",  # es
+             "enderecodeemail", "enderecoemail", "enderecodecorreioeletronico", "correioeletronico")  # pt
 ID_PREFERENCE = INSTITUTION_IDS + GENERIC_IDS + LOGIN_IDS + EMAIL_IDS
 
-FULL_NAMES = ("name", "fullname", "studentname", "student", "displayname")
-FIRST_NAMES = ("firstname", "givenname", "forename", "first")
-LAST_NAMES = ("surname", "lastname", "familyname", "last")
+FULL_NAMES = ("name", "fullname", "studentname", "student", "displayname",
+              "vollstandigername", "nomcomplet", "nombrecompleto", "nomecompleto")
+FIRST_NAMES = ("firstname", "givenname", "forename", "first",
+               "vorname", "prenom", "nombre", "nome", "primeironome")
+LAST_NAMES = ("surname", "lastname", "familyname", "last",
+              "nachname", "familienname", "nom", "nomdefamille", "apellidos", "apellido", "sobrenome", "apelido",
+              "ultimonome")
 
 # Canvas gradebook rows that are not students (when their id is empty): the points row, the test student
 SKIP_NAMES = ("points possible", "student, test", "test student")
+# Canvas's GradebookImporter#check_for_non_student_row: a row whose first cell holds "Points Possible",
+# or whose every non-empty cell is "Muted" or "Manual Posting…" (an assignment's posting policy), is no student
+CANVAS_POLICY_CELL = re.compile(r"^\s*(Muted|Manual Posting.*)?\s*$", re.I)
+
+
+def canvas_non_student(values: list[str]) -> bool:
+    """Whether a row is one of Canvas's rows about the assignments, not a student (as its importer
+    reads them): ``Points Possible`` first, or only ``Muted`` / ``Manual Posting`` cells."""
+    return bool(values) and ("Points Possible" in values[0] or all(CANVAS_POLICY_CELL.match(v) for v in values))
 
 
 
@@ -71,6 +104,7 @@ class Roster:
     name_column: str | None  # "First name + Surname" when joined from two columns
     columns: tuple[str, ...]
     entries: tuple[RosterEntry, ...] = field(default=())
+    notes: tuple[str, ...] = ()  # warnings for the instructor (e.g. no name column found)
 
     def info(self) -> dict:
         """The record's roster description."""
@@ -83,7 +117,71 @@ class Roster:
 
 
 def normalise(header: str) -> str:
-    return re.sub(r"[\s_\-.]+", "", header).casefold()
+    """A header as compared: no accents, no case, no spaces or punctuation (``E-Mail-Adresse`` →
+    ``emailadresse``, ``Prénom`` → ``prenom``, ``Apellido(s)`` → ``apellidos``)."""
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", header) if not unicodedata.combining(ch))
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+EMAIL_SHAPED = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+def id_key(text: str) -> str:
+    """An id as every comparison of ids reads it (the roster, grading, ``grade --only``,
+    ``key --student``, overrides): trimmed, quotes off, Unicode NFC, and an e-mail-shaped id
+    without case (mail systems ignore it: ``Mixed.Case@Uni.Example.EDU`` typed in lower case is
+    the same student)."""
+    t = unicodedata.normalize("NFC", text.strip().strip('"').strip())
+    return t.casefold() if EMAIL_SHAPED.fullmatch(t) else t
+
+
+def numeric_id(text: str) -> str | None:
+    """The id as a number without leading zeros (Excel's reading), or None if not numeric."""
+    t = text.strip()
+    if re.fullmatch(r"\d+(?:\.0+)?", t):
+        return str(int(float(t))) if len(t) < 16 else t.split(".")[0].lstrip("0") or "0"
+    return None
+
+
+def same_id(a: str, b: str) -> bool:
+    """Whether two ids name the same student: as compared (``id_key``), or leading zeros aside."""
+    a, b = id_key(a), id_key(b)
+    return a == b or a.lstrip("0") == b.lstrip("0")
+
+
+class IdIndex:
+    """A roster's ids, and the one reading of an id given for them — by grading, ``grade --only``,
+    ``key --student`` and overrides alike: as ``id_key`` compares (trimmed, NFC, an e-mail without
+    case), else with its leading zeros lost (``18`` for ``0018``, ``456.0``) when that names one
+    student."""
+
+    def __init__(self, ids: Sequence[str]):
+        self.ids = {id_key(i): i for i in ids}  # compared text → the roster's id
+        self.by_number: dict[str, list[str]] = {}
+        for i in ids:
+            n = numeric_id(i)
+            if n is not None:
+                self.by_number.setdefault(n, []).append(i)
+
+    def match(self, text: str) -> tuple[str | None, str]:
+        """(the roster id ``text`` names, a note when its leading zeros were lost), or (None, "")."""
+        t = unicodedata.normalize("NFC", text.strip().strip('"').strip())
+        if id_key(t) in self.ids:
+            return self.ids[id_key(t)], ""
+        n = numeric_id(t)
+        if n is not None and len(self.by_number.get(n, [])) == 1:
+            found = self.by_number[n][0]
+            return found, f"id {t} read as {found} (leading zeros lost, e.g. by Excel)"
+        return None, ""
+
+    def find(self, text: str, option: str) -> str:
+        """The roster id ``text`` names, or RosterError naming ``option`` and the ids it is near."""
+        found, _ = self.match(text)
+        if found is not None:
+            return found
+        near = [i for i in self.ids.values() if same_id(text, i)]
+        raise RosterError(f"{option}: {text.strip()!r} is not on the week's roster"
+                          + (f" (did you mean {' or '.join(near)}?)" if near else ""))
 
 
 def id_problem(value: str) -> str | None:
@@ -190,8 +288,13 @@ def choose_email_column(headers: list[str], rows: list[Mapping[str, str]], email
     return _first_with_values(_find(headers, EMAIL_IDS), rows)
 
 
-def choose_name(headers: list[str], id_column: str) -> tuple[str | None, tuple[str, ...]]:
-    """(name_column description, the columns joined to make the name)."""
+def choose_name(headers: list[str], id_column: str, name_column: str | None = None,
+                source: str = "roster") -> tuple[str | None, tuple[str, ...]]:
+    """(name_column description, the columns joined to make the name). ``name_column``
+    (``--name-column``): one column, or two joined with ``+`` (``Vorname + Nachname``)."""
+    if name_column is not None:
+        cols = tuple(named_column(headers, part, "--name-column", source) for part in name_column.split("+"))
+        return " + ".join(cols), cols
     others = [h for h in headers if h != id_column]
     full = _find(others, FULL_NAMES)
     if full:
@@ -205,7 +308,8 @@ def choose_name(headers: list[str], id_column: str) -> tuple[str | None, tuple[s
     return None, ()
 
 
-def parse_roster(text: str, source: str = "roster", id_column: str | None = None) -> Roster:
+def parse_roster(text: str, source: str = "roster", id_column: str | None = None,
+                 name_column: str | None = None) -> Roster:
     """The roster in ``text`` (a CSV file's content); RosterError names ``source`` and the line."""
     text = unicodedata.normalize("NFC", text.lstrip("\ufeff"))
     if not text.strip():
@@ -222,7 +326,7 @@ def parse_roster(text: str, source: str = "roster", id_column: str | None = None
         rows: list[tuple[int, dict[str, str]]] = []
         for raw in reader:
             line = reader.line_num + skipped
-            if not any(v.strip() for v in raw):
+            if not any(v.strip() for v in raw) or canvas_non_student(raw):
                 continue
             extra = raw[len(headers):]
             if any(v.strip() for v in extra):
@@ -231,7 +335,7 @@ def parse_roster(text: str, source: str = "roster", id_column: str | None = None
     except csv.Error as e:
         raise RosterError(f"{source}, line {reader.line_num + skipped}: not valid CSV: {e}") from None
     id_col = choose_id_column(headers, [r for _, r in rows], id_column, source)
-    name_desc, name_cols = choose_name(headers, id_col)
+    name_desc, name_cols = choose_name(headers, id_col, name_column, source)
     entries: list[RosterEntry] = []
     first_line: dict[str, int] = {}
     for line, row in rows:
@@ -243,13 +347,19 @@ def parse_roster(text: str, source: str = "roster", id_column: str | None = None
         if problem:
             raise RosterError(f"{source}, line {line}: {problem} in column {id_col!r}"
                               + ("" if id_column else _other_id_columns(headers, [r for _, r in rows], id_col)))
-        if sid in first_line:
-            raise RosterError(f"{source}, line {line}: duplicate id {sid!r} (first on line {first_line[sid]})")
-        first_line[sid] = line
+        if id_key(sid) in first_line:
+            raise RosterError(f"{source}, line {line}: duplicate id {sid!r} (first on line {first_line[id_key(sid)]})")
+        first_line[id_key(sid)] = line
         entries.append(RosterEntry(sid, name, dict(row), line))
     if not entries:
         raise RosterError(f"{source}: no students (only a header)")
-    return Roster(source, id_col, name_desc, tuple(headers), tuple(entries))
+    notes = ()
+    if name_desc is None:
+        notes = (f"{source}: no name column found (looked for name, Full name, Student, First name + Last name, "
+                 f"Vorname + Nachname, Prénom + Nom, …); sheets and grades show no names — choose one with --name-column",)
+    elif not any(e.name for e in entries):
+        notes = (f"{source}: the name column {name_desc!r} is empty for every student; choose another with --name-column",)
+    return Roster(source, id_col, name_desc, tuple(headers), tuple(entries), notes)
 
 
 def read_text(path: Path) -> str:
@@ -268,5 +378,5 @@ def read_text(path: Path) -> str:
         raise RosterError(f"{path}: cannot read: {e}") from None
 
 
-def read_roster(path: Path, id_column: str | None = None) -> Roster:
-    return parse_roster(read_text(path), str(path), id_column)
+def read_roster(path: Path, id_column: str | None = None, name_column: str | None = None) -> Roster:
+    return parse_roster(read_text(path), str(path), id_column, name_column)

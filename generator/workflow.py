@@ -25,11 +25,11 @@ from typing import Any, Sequence
 from .version import __version__
 from .answers import answer_csv, template_rows, write_answer_workbooks
 from .config import merge, parse_asked, parse_layers, read_config
-from .errors import ProblemError, RecordError, UsageError, check_jobs, read_text
+from .errors import ProblemError, RecordError, RosterError, UsageError, check_jobs, read_text
 from .problem import Problem, parse_problems
 from .progress import Note, Progress, counter, warning
 from .record import RECORD_FILE, Student, Week, asked_names, read_week, write_text_atomic, write_week
-from .roster import read_roster
+from .roster import IdIndex, read_roster
 from .sampler import SampleOptions, check_options, sampler_version
 from .steps import DEFAULT_ASKED
 from .week import (WeekOptions, add_students, build_week, options_from_record, shared_variants, split_new,
@@ -66,6 +66,7 @@ class GenerateOptions:
 
     roster: Path | None = None
     id_column: str | None = None
+    name_column: str | None = None
     config: Path | None = None
     seed: str | None = None
     layers: str | None = None
@@ -90,7 +91,7 @@ class GenerateOptions:
         """The week's options given here, under the config file's keys."""
         keys = {"from_file": "from"}
         return {keys.get(f.name, f.name): getattr(self, f.name) for f in fields(self)
-                if f.name in ("roster", "id_column") + self.SAMPLING}
+                if f.name in ("roster", "id_column", "name_column") + self.SAMPLING}
 
     def check(self) -> None:
         if self.paper not in PAPERS:
@@ -268,6 +269,7 @@ def generate_week(
     *,
     roster: str | Path | None = None,
     id_column: str | None = None,
+    name_column: str | None = None,
     config: str | Path | None = None,
     seed: str | None = None,
     layers: str | None = None,
@@ -295,7 +297,7 @@ def generate_week(
     """
     path = lambda p: None if p is None else Path(p)  # noqa: E731
     options = GenerateOptions(
-        roster=path(roster), id_column=id_column, config=path(config), seed=seed, layers=layers,
+        roster=path(roster), id_column=id_column, name_column=name_column, config=path(config), seed=seed, layers=layers,
         hidden_activation=hidden_activation, output=output, learning_rate=learning_rate, problems=problems,
         from_file=path(from_file), title=title, asked=asked, xlsx=xlsx, add=path(add), force=force, pdf=pdf,
         jobs=jobs, paper=paper,
@@ -327,14 +329,16 @@ def run_generate(out: Path, options: GenerateOptions, progress: Progress | None 
 
 def _new_week(out: Path, options: GenerateOptions, progress: Progress | None) -> Generated:
     o = merge(dict(read_config(options.config).generate), options.flags())
-    if o.get("id_column") and not o.get("roster"):
-        raise UsageError("--id-column: needs --roster")
+    for option in ("id_column", "name_column"):
+        if o.get(option) and not o.get("roster"):
+            raise UsageError(f"--{option.replace('_', '-')}: needs --roster")
     _check_out(out, options.force)
     notes: list[Note] = []
     replaced = _students_of_week_in(out, notes)
     week_opts, more = week_options(o)
     notes += more
-    students = read_roster(Path(o["roster"]), o.get("id_column")) if o.get("roster") else None
+    students = read_roster(Path(o["roster"]), o.get("id_column"), o.get("name_column")) if o.get("roster") else None
+    notes += [warning(n) for n in (students.notes if students else ())]
     week = build_week(
         students.entries if students else None,
         week_opts,
@@ -350,7 +354,7 @@ def _new_week(out: Path, options: GenerateOptions, progress: Progress | None) ->
 def _add_to_week(out: Path, options: GenerateOptions, progress: Progress | None) -> Generated:
     more = options.add
     week = read_week(out)
-    roster = read_roster(more, options.id_column)
+    roster = read_roster(more, options.id_column, options.name_column)
     entries, already = split_new(week, roster.entries)
     had_pdfs = (out / "sheets").is_dir() and any(_has_pdfs(out, s) for s in week.students)
     notes: list[Note] = []
@@ -450,10 +454,10 @@ def key_students(week: Week, student: str | None, folder: Path) -> list[Student]
     """Everyone, or the one student ``--student`` names."""
     if student is None:
         return list(week.students)
-    try:
-        return [week.student(student.strip())]
-    except KeyError:
-        raise UsageError(f"--student: no student with id {student!r} in {folder / RECORD_FILE}") from None
+    try:  # read as every command reads an id (an e-mail without case, leading zeros lost)
+        return [week.student(IdIndex([s.id for s in week.students]).find(student, "--student"))]
+    except RosterError as e:
+        raise UsageError(f"{e} ({folder / RECORD_FILE})") from None
 
 
 KEY_FORMATS = ("json", "csv", "pdf")

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from generator.record import Week
+from generator.roster import IdIndex, id_key, same_id
 
 from .lms import MOODLE_FOLDER  # the one reading of Moodle's participant folders
 from .parse import student_id_text
@@ -80,12 +81,6 @@ def lms_name(name: str, folder: str = "") -> LmsName:
     return LmsName("", name, _stem(name), 0, (), "")
 
 
-def same_id(a: str, b: str) -> bool:
-    """Whether two ids name the same student: as compared text, or leading zeros aside."""
-    a, b = student_id_text(a), student_id_text(b)
-    return a == b or a.lstrip("0") == b.lstrip("0")
-
-
 def _norm_name(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
@@ -100,14 +95,6 @@ def name_keys(name: str) -> tuple[str, ...]:
     if len(parts) == 2 and all(p.strip() for p in parts):
         keys.append(_norm_name(f"{parts[1]} {parts[0]}"))
     return tuple(dict.fromkeys(k for k in keys if k))
-
-
-def _numeric(text: str) -> str | None:
-    """The id as a number without leading zeros (Excel's reading), or None if not numeric."""
-    t = text.strip()
-    if re.fullmatch(r"\d+(?:\.0+)?", t):
-        return str(int(float(t))) if len(t) < 16 else t.split(".")[0].lstrip("0") or "0"
-    return None
 
 
 # Notes on whose a file is (``identify``, ``pipeline.foreign_message``): for the instructor
@@ -134,31 +121,24 @@ class RosterIndex:
     """The week's students, indexed every way a submission may name them."""
 
     def __init__(self, week: Week):
-        self.ids = {student_id_text(s.id): s.id for s in week.students}  # compared text → the roster's id
+        self.id_index = IdIndex([s.id for s in week.students])
+        self.ids = self.id_index.ids  # compared text (``id_key``) → the roster's id
         self.by_file: dict[str, str] = {student_id_text(s.file).lower(): s.id for s in week.students}
-        self.by_number: dict[str, list[str]] = {}
         self.by_name: dict[str, list[str]] = {}
         self.by_column: dict[str, list[str]] = {}
         for s in week.students:
-            n = _numeric(s.id)
-            if n is not None:
-                self.by_number.setdefault(n, []).append(s.id)
             for key in name_keys(s.name or ""):
                 self.by_name.setdefault(key, []).append(s.id)
             for col, value in s.columns.items():
-                v = student_id_text(str(value))
-                if v and v != s.id and any(h in col.lower() for h in ID_COLUMN_HINTS):
+                v = id_key(str(value))
+                if v and v != id_key(s.id) and any(h in col.lower() for h in ID_COLUMN_HINTS):
                     self.by_column.setdefault(v, []).append(s.id)
 
     def match_id(self, text: str) -> Match:
-        t = student_id_text(text)
-        if t in self.ids:
-            return Match(self.ids[t])
-        n = _numeric(t)
-        if n is not None and len(self.by_number.get(n, [])) == 1:
-            found = self.by_number[n][0]
-            return Match(found, f"id {t} read as {found} (leading zeros lost, e.g. by Excel)")
-        return Match(None)
+        """The roster student an id names (``generator.roster.IdIndex``: the one reading of ids
+        for every command that takes one)."""
+        found, note = self.id_index.match(text)
+        return Match(found, note)
 
     def match_cell(self, text: str) -> Match:
         """A student_id cell: a roster id (``match_id``), else the student's own name written
@@ -195,7 +175,7 @@ class RosterIndex:
     def match_token(self, token: str) -> Match:
         """An LMS's id for a person: its own id column first (Canvas user 123 is not roster
         student 00123 with leading zeros lost), then the roster's id."""
-        ids = self.by_column.get(student_id_text(token), [])
+        ids = self.by_column.get(id_key(token), [])
         return Match(ids[0]) if len(ids) == 1 else self.match_id(token)
 
     def named(self, person: str) -> list[str]:
@@ -248,8 +228,8 @@ def _from_name(roster: RosterIndex, name: LmsName) -> tuple[Match, str]:
         if sid:
             return Match(sid), "file name"
     for token in re.split(r"[_\s\-.]+", student_id_text(name.stem)):  # a plain name: the roster's own ids only
-        if token in roster.ids:
-            return Match(roster.ids[token]), "file name"
+        if id_key(token) in roster.ids:
+            return Match(roster.ids[id_key(token)]), "file name"
     return uploader, ""  # its note may say why the uploader's name named no one
 
 

@@ -23,19 +23,18 @@ from pathlib import Path
 from typing import Sequence
 
 from generator.config import read_config
-from generator.errors import UsageError
+from generator.errors import RosterError, UsageError
 from generator.progress import Progress
 from generator.record import Week, read_week, write_text_atomic
+from generator.roster import IdIndex
 from generator.workflow import generate_week
 
 from .exports import write_lms_files
 from .feedback import write_feedback
-from .identify import same_id
 from .ingest import collect, missing_paths, plural
 from .judge import GradeConfig, grade_config
 from .late import LatePolicy, parse_late_policy, parse_time
 from .overrides import OVERRIDES_FILE, Override, read_overrides
-from .parse import student_id_text
 from .pipeline import grade, with_overrides
 from .reports import (DETAILS_FILE, FEEDBACK_DIR, GRADES_FILE, SUMMARY_FILE, changes, class_rows_from_tables,
                       holds_results, move_previous, read_table, summary_text, write_class_report, write_reports)
@@ -60,22 +59,16 @@ def load_overrides(path: Path | None, outdir: Path) -> tuple[tuple[Override, ...
 
 
 def only_ids(week: Week, only: Sequence[str]) -> set[str]:
-    """--only values: roster ids (each value may also be a comma-separated list), compared as
-    grading compares ids (trimmed, Unicode NFC)."""
-    roster = {student_id_text(s.id): s.id for s in week.students}
+    """--only values: roster ids (each value may also be a comma-separated list), read as every
+    command reads an id (``generator.roster.IdIndex``: an e-mail without case, leading zeros lost)."""
+    index = IdIndex([s.id for s in week.students])
     ids: set[str] = set()
-    for value in only:
-        parts = [value] if student_id_text(value) in roster else value.split(",")
-        for part in parts:
-            if student_id_text(part) in roster:
-                ids.add(roster[student_id_text(part)])
-                continue
-            # as grading reads ids: 5306 for 05306 (leading zeros lost), when it names one student
-            near = [s.id for s in week.students if same_id(part, s.id)]
-            if len(near) != 1:
-                raise UsageError(f"--only: {part.strip()!r} is not on the week's roster"
-                                 + (f" (did you mean {' or '.join(near)}?)" if near else ""))
-            ids.add(near[0])
+    try:
+        for value in only:
+            parts = [value] if index.match(value)[0] else value.split(",")
+            ids |= {index.find(part, "--only") for part in parts}
+    except RosterError as e:
+        raise UsageError(str(e)) from None
     return ids
 
 

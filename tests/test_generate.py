@@ -314,7 +314,7 @@ def test_key_csv_is_a_complete_correct_submission(week30, tmp_path, runner):
 
 def test_key_refuses_unknown_student_and_non_week(week30, tmp_path, runner):
     r = invoke(runner, "key", week30, "--student", "nobody")
-    assert r.exit_code == 2 and "--student: no student with id 'nobody'" in r.stderr
+    assert r.exit_code == 2 and "--student: 'nobody' is not on the week's roster" in r.stderr
     r = invoke(runner, "key", tmp_path)
     assert r.exit_code == 2 and "not a week's folder" in r.stderr
 

@@ -16,6 +16,7 @@ def generate_command(
     out: Path = typer.Option(..., "--out", "-o", metavar="DIR", help="The week's folder (created; must be empty unless --force)."),
     roster: Path = typer.Option(None, "--roster", metavar="ROSTER.csv", help="Class roster CSV (LMS export or hand-made). Without it: one shared variant for the whole class."),
     id_column: str = typer.Option(None, "--id-column", metavar="NAME", help="The roster's id column (default: detected, institution ids first)."),
+    name_column: str = typer.Option(None, "--name-column", metavar="NAME", help="The roster's name column, or two joined: 'Vorname + Nachname' (default: detected)."),
     seed: str = typer.Option(None, "--seed", help="Any text, e.g. 2026-W48; same seed + options + id → same problems (default: this ISO week)."),
     config: Path = typer.Option(None, "--config", metavar="CONFIG.toml", help="Options from a TOML file; flags override it."),
     layers: str = typer.Option(None, "--layers", help="Layer sizes: input, hidden…, output (default 2,2,2)."),
@@ -36,7 +37,7 @@ def generate_command(
 ) -> None:
     """Generate a week's problem set: every student's own problems, answers and answer template."""
     options = GenerateOptions(
-        roster=roster, id_column=id_column, config=config, seed=seed, layers=layers,
+        roster=roster, id_column=id_column, name_column=name_column, config=config, seed=seed, layers=layers,
         hidden_activation=hidden_activation, output=output, learning_rate=learning_rate, problems=problems,
         from_file=from_file, title=title, xlsx=xlsx, add=add_students_file, force=force, pdf=pdf, jobs=jobs,
         paper=paper.value,
