@@ -2,7 +2,7 @@
 
 One file may serve both commands: ``generate``'s keys at the top (the flags' names with
 underscores, ``from`` for ``--from``), the grading policy in tables — ``[tolerance]``,
-``[points]``, ``[late]`` at the top or inside ``[grade]``. :func:`parse_config` is pure (TOML
+``[points]``, ``[late]``, ``[lms]`` and the key ``timezone`` at the top or inside ``[grade]``. :func:`parse_config` is pure (TOML
 text in, a :class:`CourseConfig` out); :func:`read_config` reads the file. An unknown key or
 table, or a value of the wrong type, is refused naming the file and the key, so a misspelling
 never passes silently. ``generate``'s values are checked here; the grading tables' contents by
@@ -113,7 +113,8 @@ KEYS: dict[str, Callable[[Any, str], Any]] = {
 }
 PATH_KEYS = ("roster", "from")
 GRADE_TABLE = "grade"  # the grading policy, beside generate's keys in the same file
-GRADE_TABLES = ("tolerance", "points", "late")  # what the grading policy holds (at the top or inside [grade])
+GRADE_TABLES = ("tolerance", "points", "late", "lms")  # what the grading policy holds (at the top or inside [grade])
+GRADE_KEYS = ("timezone",)  # plain keys of the grading policy beside those tables (the course's time zone)
 MAIL_TABLE = "mail"  # e-mail settings: kept in ``raw``, checked by ``bpdrill mail`` (grader.mail.parse_mail_table)
 
 
@@ -123,21 +124,26 @@ class CourseConfig:
 
     source: str = "config"
     generate: Mapping[str, Any] = field(default_factory=dict)
-    grade: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    grade: Mapping[str, Any] = field(default_factory=dict)  # table name → table; ``timezone`` → its name
     raw: Mapping[str, Any] = field(default_factory=dict)  # the whole file, as read
     sha256: str = ""  # of the file's text
 
 
-def _grade_tables(data: Mapping[str, Any], source: str) -> dict[str, Mapping[str, Any]]:
+def _grade_tables(data: Mapping[str, Any], source: str) -> dict[str, Any]:
     section = data.get(GRADE_TABLE)
-    tables: dict[str, Mapping[str, Any]] = {}
-    places = [("", {k: v for k, v in data.items() if k in GRADE_TABLES})]
+    tables: dict[str, Any] = {}
+    places = [("", {k: v for k, v in data.items() if k in GRADE_TABLES + GRADE_KEYS})]
     if section is not None:
         places.append((f"{GRADE_TABLE}.", section))
     for prefix, place in places:
         for key, value in place.items():
+            if key in GRADE_KEYS:  # checked by the grader (grader.judge.grade_config)
+                if key in tables:
+                    raise ConfigError(f"{source}: {key} is given both at the top and inside [grade]; give it once")
+                tables[key] = value
+                continue
             if key not in GRADE_TABLES:
-                known = ", ".join(f"[{prefix}{t}]" for t in GRADE_TABLES)
+                known = ", ".join([f"[{prefix}{t}]" for t in GRADE_TABLES] + [f"{prefix}{k}" for k in GRADE_KEYS])
                 what = f"table [{prefix}{key}]" if isinstance(value, Mapping) else f"key {prefix}{key}"
                 raise ConfigError(f"{source}: unknown {what} (known: {known})")
             if key in tables:
@@ -157,13 +163,13 @@ def parse_config(text: str, source: str = "config", base: Path | None = None) ->
         raise ConfigError(f"{source}: not valid TOML: {e}") from None
     out: dict[str, Any] = {}
     for key, value in data.items():
-        if key == GRADE_TABLE and isinstance(value, dict) or key in GRADE_TABLES:
+        if key == GRADE_TABLE and isinstance(value, dict) or key in GRADE_TABLES + GRADE_KEYS:
             continue  # the grading policy: read below, its contents checked by the grader
         if key == MAIL_TABLE and isinstance(value, dict):
             continue  # e-mail settings: ``bpdrill mail`` reads (and checks) them
         if key not in KEYS:
             hint = " ([grade] is a table: the grading policy)" if key == GRADE_TABLE else ""
-            known = ", ".join([*KEYS, *(f"[{t}]" for t in (GRADE_TABLE, *GRADE_TABLES, MAIL_TABLE))])
+            known = ", ".join([*KEYS, *GRADE_KEYS, *(f"[{t}]" for t in (GRADE_TABLE, *GRADE_TABLES, MAIL_TABLE))])
             raise ConfigError(f"{source}: unknown key {key!r}{hint} (known keys: {known})")
         out[key] = KEYS[key](value, f"{source}: {key}")
     for key in PATH_KEYS:

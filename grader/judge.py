@@ -40,6 +40,7 @@ from .parse import Cell, Row
 
 CORRECT, INCORRECT, MISSING = "correct", "incorrect", "missing"
 MODES = {"record": (), "relabs": ("rtol", "atol"), "sigfig": ("n",), "decdig": ("n",)}
+LMS_MISSING = ("unchanged", "zero")  # [lms] missing
 
 Key = tuple[int, str, int, int]  # (problem, quantity, row, col), 1-based
 
@@ -68,6 +69,9 @@ class GradeConfig:
     raw: Mapping[str, Any] = field(default_factory=dict)  # the whole file, as read
     late: Mapping[str, Any] | None = None  # the [late] table, read by ``late.parse_late_policy``
     carried: float = 0.0  # credit (0–1) of an entry wrong only through the student's own earlier values
+    above_max: bool = False  # [points] above_max: overrides may take a total past the maximum
+    lms_missing: str = "unchanged"  # [lms] missing: a student without a grade in the LMS files: no row / blank, or 0
+    timezone: str | None = None  # [grade] timezone: the course's time zone (IANA name) for file times and deadlines
 
     def rule(self, quantity: str) -> Rule:
         return self.tolerance.get(quantity) or self.tolerance.get(parse_name(quantity)[0]) or Rule()
@@ -101,6 +105,30 @@ def _fraction(value: Any, where: str) -> float:
     return float(value)
 
 
+def _timezone(value: Any, where: str) -> str:
+    """An IANA time zone name (``Europe/Berlin``, ``UTC``), checked against the system's zone data."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError
+        ZoneInfo(value.strip())
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ConfigError(f"{where}: {value!r} is not a time zone name (e.g. Europe/Berlin, America/New_York, UTC)") from None
+    return value.strip()
+
+
+def lms_missing(table: Mapping[str, Any], where: str) -> str:
+    """The ``[lms]`` table: ``missing = "unchanged"`` (default) or ``"zero"``."""
+    unknown = sorted(set(table) - {"missing"})
+    if unknown:
+        raise ConfigError(f"{where}: unknown key lms.{unknown[0]} (known: lms.missing)")
+    value = table.get("missing", "unchanged")
+    if value not in LMS_MISSING:
+        raise ConfigError(f"{where}: lms.missing: expected {' or '.join(repr(v) for v in LMS_MISSING)}, got {value!r}")
+    return value
+
+
 def grade_config(course: CourseConfig) -> GradeConfig:
     """The grading policy of a course config (``[tolerance]``, ``[points]``, ``[late]``, at the top or
     inside ``[grade]``), its contents checked; the message names the file and key."""
@@ -124,18 +152,23 @@ def grade_config(course: CourseConfig) -> GradeConfig:
     pts = section.get("points", {})
     default = 1.0
     points: dict[str, float] = {}
-    carried = 0.0
+    carried, above_max = 0.0, False
     for key, value in pts.items():
         if key == "default":
             default = float(_positive(value, f"{where}: points.default"))
         elif key == "carried":
             carried = _fraction(value, f"{where}: points.carried")
+        elif key == "above_max":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: points.above_max: expected true or false, got {value!r}")
+            above_max = value
         elif _known(key):
             points[key] = float(_positive(value, f"{where}: points.{key}"))
         else:
             raise ConfigError(f"{where}: points.{key}: not a quantity name or family")
     return GradeConfig(MappingProxyType(rules), MappingProxyType(points), default, course.raw,
-                       section.get("late"), carried)
+                       section.get("late"), carried, above_max, lms_missing(section.get("lms", {}), where),
+                       _timezone(section["timezone"], f"{where}: timezone") if "timezone" in section else None)
 
 
 def tolerance(rule: Rule, expected: float, recorded: float) -> float:

@@ -12,6 +12,10 @@ One row per decision::
   matrix; a credit row names at least a problem or a quantity.
 - ``points`` (any sign) is added to the student's total; only on a student-only row (problem,
   quantity, row, col all blank).
+- ``total`` (≥ 0) sets the student's total; only on a student-only row. Each row gives exactly
+  one of ``credit``, ``points`` and ``total``.
+- A total is never below 0, and never above the maximum unless ``[points] above_max = true``
+  (the cap is said in the student's feedback and in the run's summary).
 - ``reason`` is shown in the student's feedback and in ``details.csv``.
 
 Rows are applied in file order (for the same entry the last row wins). Parsing is pure (text
@@ -25,7 +29,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Iterable, Mapping, Sequence
@@ -37,7 +41,8 @@ from generator.errors import OverrideError
 
 OVERRIDES_FILE = "overrides.csv"
 KEY_FIELDS = ("problem", "quantity", "row", "col")
-COLUMNS = ("student_id", *KEY_FIELDS, "credit", "points", "reason")
+COLUMNS = ("student_id", *KEY_FIELDS, "credit", "points", "total", "reason")
+SETTERS = ("credit", "points", "total")  # a row gives exactly one
 
 # (student_id, problem, quantity, row, col) — problem, row and col 1-based
 EntryKey = tuple[str, int, str, int, int]
@@ -56,6 +61,7 @@ class Override:
     reason: str
     line: int = 0  # line in the file, for messages
     source: str = OVERRIDES_FILE
+    total: float | None = None  # … or sets the student's total (student-only rows)
 
     @property
     def where(self) -> str:
@@ -113,6 +119,8 @@ class Applied:
     @property
     def message(self) -> str:
         """For the student's feedback: ``delta2[2,1] (problem 1): credit 0 → 1 — rounding accepted``."""
+        if self.key is None and self.override.total is not None:
+            return f"total set to {_num(self.after)} (was {_num(self.before)}) — {self.reason}"
         if self.key is None:
             delta = self.after - self.before
             return f"points {_num(delta, sign=True)} on the total ({_num(self.before)} → {_num(self.after)}) — {self.reason}"
@@ -145,6 +153,7 @@ class OverrideResult:
     totals: Mapping[str, float]  # every student given, overrides applied (never below 0)
     applied: tuple[Applied, ...]
     unmatched: tuple[Unmatched, ...]
+    capped: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # student → (total before the cap, the maximum)
 
     def for_student(self, student_id: str) -> tuple[Applied, ...]:
         return tuple(a for a in self.applied if a.student_id == student_id)
@@ -155,7 +164,11 @@ class OverrideResult:
         by_row: dict[Override, list[Applied]] = {}
         for a in self.for_student(student_id):
             by_row.setdefault(a.override, []).append(a)
-        return tuple(row_message(ov, done) for ov, done in by_row.items())
+        said = tuple(row_message(ov, done) for ov, done in by_row.items())
+        if student_id in self.capped:
+            wanted, most = self.capped[student_id]
+            said += (f"the total is capped at the maximum, {_num(most)} points (the adjustments above would make it {_num(wanted)})",)
+        return said
 
     def describe(self) -> str:
         """For the run's summary: ``3 rows applied (5 entries and 1 total changed)`` — entries an
@@ -165,7 +178,9 @@ class OverrideResult:
         entries = sum(a.key is not None for a in changed)
         said = [plural(entries, "entry", "entries")] if entries else []
         said += [plural(len(changed) - entries, "total")] if len(changed) > entries else []
-        return f"{plural(rows, 'row')} applied ({' and '.join(said) or 'nothing'} changed)"
+        capped = (f"; {plural(len(self.capped), 'total')} capped at the maximum ({', '.join(self.capped)}; "
+                  f"[points] above_max = true allows more)") if self.capped else ""
+        return f"{plural(rows, 'row')} applied ({' and '.join(said) or 'nothing'} changed){capped}"
 
     def reasons(self) -> Mapping[EntryKey, str]:
         """Entry → reason of the override that set it (the last one), for details.csv's ``override`` column."""
@@ -220,8 +235,8 @@ def parse_overrides(text: str, source: str = OVERRIDES_FILE) -> tuple[Override, 
     header = [h.strip().lower() for h in next(reader)]
     if "student_id" not in header:
         raise OverrideError(f"{source}: the header has no student_id column (columns: {', '.join(COLUMNS)})")
-    if "credit" not in header and "points" not in header:
-        raise OverrideError(f"{source}: the header has neither a credit nor a points column")
+    if not any(name in header for name in SETTERS):
+        raise OverrideError(f"{source}: the header has none of the columns credit, points, total")
     col = {name: header.index(name) for name in COLUMNS if name in header}
     # line numbers count the skipped lines too, so they match what an editor shows
     real_lines = [n for n, ln in enumerate(text.splitlines(), start=1) if ln.strip() and not ln.lstrip().startswith("#")]
@@ -243,6 +258,7 @@ def _parse_row(get, where: str, line: int, source: str) -> Override:
         ("col", _positive_int, "a column number (1, 2, …)"),
         ("credit", _number, "a number between 0 and 1"),
         ("points", _number, "a number of points"),
+        ("total", _number, "a number of points ≥ 0"),
     ):
         raw = get(field)
         try:
@@ -255,18 +271,22 @@ def _parse_row(get, where: str, line: int, source: str) -> Override:
             parse_name(quantity)
         except ValueError:
             raise OverrideError(f"{where}: field quantity: {quantity!r} is not a quantity name (net1, a1, delta2, W1_new, …)") from None
-    credit, points = values["credit"], values["points"]
-    if (credit is None) == (points is None):
-        raise OverrideError(f"{where}: give exactly one of credit (0–1, for entries) and points (added to the total)")
+    credit, points, total = values["credit"], values["points"], values["total"]
+    if sum(v is not None for v in (credit, points, total)) != 1:
+        raise OverrideError(f"{where}: give exactly one of credit (0–1, for entries), points (added to the total) "
+                            f"and total (sets it)")
     ov = Override(sid, values["problem"], quantity, values["row"], values["col"], credit, points,  # type: ignore[arg-type]
-                  get("reason"), line, source)
+                  get("reason"), line, source, total)  # type: ignore[arg-type]
     if credit is not None:
         if not 0 <= credit <= 1:
             raise OverrideError(f"{where}: field credit: {credit:g} is not between 0 and 1")
         if ov.problem is None and ov.quantity is None:
             raise OverrideError(f"{where}: a credit row names at least a problem or a quantity (for the total use points)")
     elif not ov.is_student_only:
-        raise OverrideError(f"{where}: field points: points go on a student-only row (problem, quantity, row, col blank); for an entry use credit")
+        field = "points" if points is not None else "total"
+        raise OverrideError(f"{where}: field {field}: {field} go on a student-only row (problem, quantity, row, col blank); for an entry use credit")
+    elif total is not None and total < 0:
+        raise OverrideError(f"{where}: field total: {total:g} is below 0")
     return ov
 
 
@@ -293,13 +313,17 @@ def apply_overrides(
     credits: Mapping[EntryKey, float],
     totals: Mapping[str, float],
     weights: Mapping[EntryKey, float],
+    maxima: Mapping[str, float] | None = None,
+    above_max: bool = False,
 ) -> OverrideResult:
     """Apply the rows in order.
 
     ``credits``: every judged entry of every graded student → credit (0–1);
     ``totals``: every roster student → points before overrides (its keys are the roster);
     ``weights``: entry → the points it is worth, so a changed credit moves the total by
-    ``(new − old) × weight``. The final totals never go below 0 (a −1 on a 0 stays 0).
+    ``(new − old) × weight``. The final totals never go below 0 (a −1 on a 0 stays 0), and
+    never above the student's maximum (``maxima``) unless ``above_max``; the capped ones are in
+    ``OverrideResult.capped``.
     """
     new_credits = dict(credits)
     new_totals = dict(totals)
@@ -312,9 +336,9 @@ def apply_overrides(
         if ov.student_id not in new_totals:
             unmatched.append(Unmatched(ov, f"{ov.where}: student {ov.student_id!r} is not on the roster; row ignored"))
             continue
-        if ov.points is not None:
+        if ov.points is not None or ov.total is not None:
             before = new_totals[ov.student_id]
-            new_totals[ov.student_id] = before + ov.points
+            new_totals[ov.student_id] = before + ov.points if ov.points is not None else float(ov.total)  # type: ignore[arg-type]
             applied.append(Applied(ov, ov.student_id, None, before, new_totals[ov.student_id]))
             continue
         keys = [k for k in by_student.get(ov.student_id, ()) if ov.matches(k)]
@@ -327,7 +351,12 @@ def apply_overrides(
             new_totals[ov.student_id] += (new_credits[key] - before) * weights.get(key, 0.0)
             applied.append(Applied(ov, ov.student_id, key, before, new_credits[key]))
     floored = {sid: max(0.0, t) for sid, t in new_totals.items()}
-    return OverrideResult(MappingProxyType(new_credits), MappingProxyType(floored), tuple(applied), tuple(unmatched))
+    touched = {a.student_id for a in applied}
+    capped = {sid: (t, maxima[sid]) for sid, t in floored.items()
+              if not above_max and maxima and sid in touched and sid in maxima and t > maxima[sid] + 1e-9}
+    floored.update({sid: most for sid, (_, most) in capped.items()})
+    return OverrideResult(MappingProxyType(new_credits), MappingProxyType(floored), tuple(applied), tuple(unmatched),
+                          MappingProxyType(capped))
 
 
 def override_template(rows: Sequence[Sequence[object]] = ()) -> str:

@@ -30,6 +30,7 @@ from types import MappingProxyType
 from typing import Collection, Iterable, Mapping, Sequence
 
 from generator.record import Student, Week, asked_names
+from generator.roster import IdIndex
 
 from .diagnose import Diagnosis, diagnose, with_carried_credit, with_diagnosis_codes
 from .identify import Identity, LmsName, RosterIndex, identify, latest_first, lms_name
@@ -408,11 +409,14 @@ def with_overrides(book: Gradebook, rows: Sequence[Override]) -> tuple[Gradebook
 
     Credit rows change graded entries; their points are scaled by the student's late penalty
     like the rest of the work. Points rows are added to the final total, after the penalty
-    (the TA has the last word, e.g. to waive it). Rows for roster students who are not in
+    (the TA has the last word, e.g. to waive it), and total rows set it; a total stays within
+    0 … max_points unless the config's ``[points] above_max = true``. Rows for roster students who are not in
     ``book`` (a partial regrade) are left for the run that grades them.
     """
     present = {r.student.id for r in book.results}
     roster = {s.id for s in book.week.students}
+    ids = IdIndex([s.id for s in book.week.students])  # a row's id read as every command reads ids
+    rows = [replace(o, student_id=ids.match(o.student_id)[0] or o.student_id) for o in rows]
     rows = [o for o in rows if o.student_id in present or o.student_id not in roster]
     credits, weights = {}, {}
     for r in book.results:
@@ -420,7 +424,8 @@ def with_overrides(book: Gradebook, rows: Sequence[Override]) -> tuple[Gradebook
             for e in r.entries:
                 credits[(r.id, *e.key)] = e.credit
                 weights[(r.id, *e.key)] = e.points * r.multiplier
-    done = apply_overrides(rows, credits, {r.id: r.points for r in book.results}, weights)
+    done = apply_overrides(rows, credits, {r.id: r.points for r in book.results}, weights,
+                           {r.id: r.max_points for r in book.results}, book.config.above_max)
     reasons = done.reasons()
     changed = []
     for r in book.results:
