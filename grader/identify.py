@@ -3,7 +3,8 @@
 Order of evidence: the ``student_id`` column first; then the file name — the uploader an LMS
 name shows (Canvas ``name[_late]_<userid>_<attachmentid>_<original>[-N].csv``, ``-N``: the N-th
 resubmission: its user id, through the roster's id column; Moodle
-``Full Name_<participant>_assignsubmission_file_/<original>``: its participant id or name),
+``Full Name_<participant>_assignsubmission_file_/<original>``, or flat,
+``Full Name_<participant>_assignsubmission_file_<original>``: its participant id or name),
 then the template's own name (``answers/<file>.csv``). So a file uploaded by one student whose
 column names another is a conflict whatever it is called. Ids compare as trimmed
 text in Unicode NFC (``é`` composed or decomposed is one id); when Excel has eaten leading zeros
@@ -32,7 +33,7 @@ from typing import Iterable, Sequence
 from generator.record import Week
 from generator.roster import IdIndex, id_key, same_id
 
-from .lms import MOODLE_FOLDER  # the one reading of Moodle's participant folders
+from .lms import MOODLE_FLAT, MOODLE_FOLDER  # the one reading of Moodle's participant folders and flat names
 from .parse import student_id_text
 
 CANVAS = re.compile(r"^(?P<person>[^_]+?)(?P<late>_late)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<original>.+)$", re.I)
@@ -74,6 +75,9 @@ def lms_name(name: str, folder: str = "") -> LmsName:
     m = MOODLE_FOLDER.match(folder)
     if m:
         return LmsName("moodle", name, _stem(name), 0, (m["pid"],), m["name"])
+    m = MOODLE_FLAT.match(name)  # Moodle's flat download: the participant in the file's own name
+    if m:
+        return LmsName("moodle", m["original"], _stem(m["original"]), 0, (m["pid"],), m["name"])
     m = CANVAS.match(name)
     if m:
         stem, n = _split_resubmission(m["original"])

@@ -37,6 +37,10 @@ ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # fixed: the same results give the same bytes
 
 # Moodle's folder in its submission download: fullname_participantid_plugintype_pluginname[_…]
 MOODLE_FOLDER = re.compile(r"^(?P<name>.*?)_(?P<pid>\d+)_(?P<type>assign[a-z]+)_(?P<plugin>[a-z0-9]+)(?:_.*)?$", re.DOTALL)
+# … and a file of its flat download ("Download submissions in folders" off; mod/assign/classes/downloader.php:
+# clean_filename(fullname_participantid . '_' . subtype . '_' . type . '_' . filename), the full name's "_" as spaces)
+MOODLE_FLAT = re.compile(r"^(?P<name>[^_]*)_(?P<pid>\d+)_(?P<type>assignsubmission)_(?P<plugin>file|onlinetext)_(?P<original>.+)$",
+                         re.DOTALL)
 
 
 class RosterStudent(Protocol):

@@ -353,8 +353,9 @@ def week_quantities(week: Week) -> frozenset[str]:
 # ---- all of it ----
 
 def moodle_folders(owned: Mapping[str, Sequence[tuple[ReadFile, Identity]]]) -> Mapping[str, str]:
-    """Student id → the Moodle participant folder their files sat in (for the feedback zip)."""
-    return MappingProxyType({sid: rf.file.folder for sid, cands in owned.items() for rf, _ in cands
+    """Student id → the Moodle participant folder their files sat in, or the flat download's file
+    name that says the participant (for the feedback zip: ``lms.moodle_folder`` reads either)."""
+    return MappingProxyType({sid: rf.file.folder or rf.file.name for sid, cands in owned.items() for rf, _ in cands
                              if rf.name.kind == "moodle"})
 
 

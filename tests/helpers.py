@@ -5,7 +5,9 @@ Fixtures live in ``conftest.py``; plain helpers here (``from helpers import …`
 from __future__ import annotations
 
 import csv
+import io
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -154,3 +156,12 @@ def listed(lines: list[str]) -> set[tuple[str, str]]:
         quantity = head[head.index("(") + 1:head.index(")")]
         out |= {(quantity, c.split(" (")[0]) for c in codes.split(", ")}
     return out
+
+
+def zip_bytes(entries: dict[str, bytes | str]) -> bytes:
+    """A zip holding ``entries`` (name → content), as an LMS download."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return buf.getvalue()

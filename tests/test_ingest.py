@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers import invoke
-from helpers import STUDENTS, grades, put
+from helpers import STUDENTS, grades, put, zip_bytes
 
 from generator.record import write_week
 from grader import ingest
@@ -19,14 +19,6 @@ from grader.identify import lms_name
 from generator.answers import decode
 from generator.errors import AnswerFileError
 from grader.parse import parse_number, parse_submission
-
-
-def zip_bytes(entries: dict[str, bytes | str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in entries.items():
-            z.writestr(name, data)
-    return buf.getvalue()
 
 
 @pytest.fixture
