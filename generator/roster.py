@@ -184,6 +184,17 @@ class IdIndex:
                           + (f" (did you mean {' or '.join(near)}?)" if near else ""))
 
 
+def column_kind(header: str) -> str | None:
+    """What a roster column identifies a student by, from its header in any language Moodle or
+    Canvas exports: ``"email"``, ``"username"`` (a login), ``"idnumber"`` (the institution's id),
+    ``"id"`` (an LMS's own number), or None."""
+    n = normalise(header)
+    for kind, names in (("email", EMAIL_IDS), ("username", LOGIN_IDS), ("idnumber", INSTITUTION_IDS), ("id", GENERIC_IDS)):
+        if n in names:
+            return kind
+    return None
+
+
 def id_problem(value: str) -> str | None:
     """Why ``value`` (already trimmed) cannot be an id, or None."""
     if not value:

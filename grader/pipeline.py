@@ -359,6 +359,19 @@ def moodle_folders(owned: Mapping[str, Sequence[tuple[ReadFile, Identity]]]) -> 
                              if rf.name.kind == "moodle"})
 
 
+def canvas_names(owned: Mapping[str, Sequence[tuple[ReadFile, Identity]]]) -> Mapping[str, str]:
+    """Student id → the Canvas name of their latest own upload (highest attachment id), for
+    ``canvas-feedback.zip``: Canvas attaches a re-uploaded file to the submission whose user and
+    attachment ids its name carries, so a file another student uploaded never names the student."""
+    latest: dict[str, ReadFile] = {}
+    for sid, cands in owned.items():
+        for rf, who in cands:
+            if rf.name.kind == "canvas" and who.own and who.uploaded_by == sid and (
+                    sid not in latest or rf.name.attachment > latest[sid].name.attachment):
+                latest[sid] = rf
+    return MappingProxyType({sid: rf.file.name for sid, rf in latest.items()})
+
+
 def grade(week: Week, files: Sequence[SubmittedFile], config: GradeConfig | None = None,
           only: Iterable[str] | None = None, late: LateRules = LateRules(),
           keep_if_absent: Collection[str] = ()) -> Gradebook:
@@ -394,7 +407,7 @@ def grade(week: Week, files: Sequence[SubmittedFile], config: GradeConfig | None
         outcomes = [o for o in outcomes if not o.student_id or o.student_id in wanted]
     found = other_work(week, [r for r in results if r.status == GRADED])
     return Gradebook(week, tuple(with_other_work(results, found)), tuple(outcomes), config, moodle_folders(owned), kept,
-                     tuple(conflicts), tuple(found))
+                     tuple(conflicts), tuple(found), canvas_names(owned))
 
 
 def with_results(book: Gradebook, results: Iterable[StudentResult]) -> Gradebook:

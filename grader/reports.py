@@ -35,10 +35,11 @@ Table = list[dict[str, str]]  # a CSV read back: one dict per row, by header nam
 
 GRADES_FILE, DETAILS_FILE, FEEDBACK_DIR, SUMMARY_FILE = "grades.csv", "details.csv", "feedback", "summary.txt"
 CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP = "canvas.csv", "moodle.csv", "moodle-feedback.zip"
+CANVAS_ZIP = "canvas-feedback.zip"
+LMS_FILES = (CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP, CANVAS_ZIP)
 REPORT_HTML, REPORT_PDF = "report.html", "report.pdf"
 # what a run writes (and --force moves aside); overrides.csv is an input and never among them
-RESULT_NAMES = (GRADES_FILE, DETAILS_FILE, FEEDBACK_DIR, SUMMARY_FILE, CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP,
-                REPORT_HTML, REPORT_PDF)
+RESULT_NAMES = (GRADES_FILE, DETAILS_FILE, FEEDBACK_DIR, SUMMARY_FILE, *LMS_FILES, REPORT_HTML, REPORT_PDF)
 GRADES_COLUMNS = ("student_id", "name", "points", "max_points", "percent", "status", "flags", "files", "message", "late")
 DETAILS_COLUMNS = ("student_id", "problem", "quantity", "row", "col", "expected", "submitted", "verdict", "credit", "note",
                    "override", "diagnosis")
@@ -383,9 +384,10 @@ def _table(title: str, rows: Sequence[Sequence[str]], header: Sequence[str] | No
 
 
 def summary_text(book: Gradebook, outdir: Path, extra: Sequence[str] = (), partial: bool = False,
-                 rows: Sequence[ClassRow] | None = None) -> str:
+                 rows: Sequence[ClassRow] | None = None, lms_written: Sequence[Path] | None = None) -> str:
     """The summary of ``rows`` (default: the students in ``book``) as plain text; ``partial``: they
-    are only the students regraded by --only, and the summary says so."""
+    are only the students regraded by --only, and the summary says so. ``lms_written``: the LMS
+    files this run wrote, the only ones listed "for the LMS"."""
     f = summary_facts(book, rows=rows)
     out: list[str] = []
     status = ", ".join(f"{n} {s}" for s, n in sorted(f["status"].items()))
@@ -419,7 +421,8 @@ def summary_text(book: Gradebook, outdir: Path, extra: Sequence[str] = (), parti
     written = [outdir / GRADES_FILE, outdir / DETAILS_FILE] + ([f"{outdir / FEEDBACK_DIR}/"] if (outdir / FEEDBACK_DIR).is_dir() else [])
     written += [outdir / n for n in (REPORT_HTML, REPORT_PDF) if (outdir / n).is_file()]
     out.append(f"results: {', '.join(map(str, written))}")
-    lms = [str(outdir / n) for n in (CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP) if (outdir / n).exists()]
+    lms = [str(p) for p in lms_written] if lms_written is not None else [
+        str(outdir / n) for n in LMS_FILES if (outdir / n).exists()]
     if lms:
         out.append(f"for the LMS: {', '.join(lms)}")
     return "\n".join(out) + "\n"

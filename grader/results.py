@@ -111,6 +111,7 @@ class Gradebook:
     kept: tuple[str, ...] = ()  # --only students with no file among the submissions: earlier results kept
     conflicts: tuple[IdConflict, ...] = ()  # every file of a graded student whose column and name disagree
     other_work: tuple[OtherWork, ...] = ()  # graded files that fit another student's key, or no key of the week
+    canvas_names: Mapping[str, str] = field(default_factory=dict)  # student id → Canvas name of their latest own upload
 
     @property
     def not_understood(self) -> tuple[FileOutcome, ...]:

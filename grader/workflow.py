@@ -160,7 +160,7 @@ def grade_week(
         if feedback != "none":
             write_feedback(week, book.results, outdir / FEEDBACK_DIR, feedback)
         exported = write_lms_files(week, rows, outdir, assignment or week.title or "bpdrill", book.moodle_folders,
-                                   None if feedback == "none" else f".{feedback}")
+                                   None if feedback == "none" else f".{feedback}", gconfig.lms_missing, book.canvas_names)
         report_notes = write_class_report(week, rows, outdir, week_dir)  # the whole (merged) class
     except OSError as e:
         raise UsageError(f"{outdir}: cannot write the results ({e.strerror or e})") from None
@@ -172,7 +172,7 @@ def grade_week(
     if overrides_from is not None:
         extra.append(f"overrides: {applied.describe()} from {overrides_from}")
         extra += [f"  not applied: {u.message}" for u in applied.unmatched]
-    extra += list(exported.notes) + report_notes
+    extra += list(exported.notes) + [f"warning: {w}" for w in exported.warnings] + report_notes
     extra += [f"{sid}: no file among the submissions given; earlier result kept" for sid in book.kept]
     if previous is not None:
         extra.append(f"earlier results {'copied' if wanted is not None else 'moved'} to {previous}")
@@ -180,8 +180,8 @@ def grade_week(
         extra += [f"  {c}" for c in changed]
     partial = wanted is not None
     whole = class_rows_from_tables(rows, read_table(outdir / DETAILS_FILE)) if partial else None
-    summary = summary_text(book, outdir, extra, rows=whole)  # summary.txt: the whole (merged) class
-    screen = summary_text(book, outdir, extra, partial=True) if partial else summary
+    summary = summary_text(book, outdir, extra, rows=whole, lms_written=exported.written)  # summary.txt: the whole class
+    screen = summary_text(book, outdir, extra, partial=True, lms_written=exported.written) if partial else summary
     write_text_atomic(outdir / SUMMARY_FILE, summary)
     return GradeRun(book, outdir, previous, tuple(changed), summary, screen)
 

@@ -89,24 +89,25 @@ def test_canvas_csv_from_record_students():
 
 
 def test_moodle_csv_by_email():
-    text = moodle_csv(PLAIN, {"00123": 7.5, "00124": 3}, {"00123": "All right.\nWell done", "00124": "-2 for delta2"})
-    table = rows(text)
+    sheet = moodle_csv(PLAIN, {"00123": 7.5, "00124": 3}, {"00123": "All right.\nWell done", "00124": "-2 for delta2"})
+    table = rows(sheet.text)
     assert table[0] == ["Email address", "Grade", "Feedback"]
-    assert len(table) == 1 + len(PLAIN)
     assert table[1] == ["ann@uni.example", "7.5", "All right. Well done"]
     assert table[2] == ["bo@uni.example", "3", "'-2 for delta2"]
-    assert table[3] == ["cy@uni.example", "", ""]
+    assert len(table) == 3 and sheet.no_grade == ("00125",)  # no grade: no row, never an empty Grade cell
 
 
 def test_moodle_csv_by_id_number_when_emails_are_missing_or_asked():
     students = PLAIN + [S("00126", "Di", {"ID number": "D-126"})]
-    table = rows(moodle_csv(students, {}))
+    grades = {s.id: 1 for s in students}
+    table = rows(moodle_csv(students, grades).text)
     assert table[0][0] == "ID number"
     assert [r[0] for r in table[1:]] == ["00123", "00124", "00125", "D-126"]
     assert moodle_identity(PLAIN, "idnumber")[0] == "ID number"
     assert moodle_identity(students, "email")[1][-1] == ""
+    assert moodle_csv(students, grades, identify="email").no_identifier == ("00126",)
     with pytest.raises(ValueError):
-        moodle_identity(PLAIN, "username")
+        moodle_identity(PLAIN, "phone")
 
 
 @pytest.mark.parametrize(

@@ -115,4 +115,4 @@ def test_moodle_feedback_mentions_a_feedback_file_only_for_students_who_get_one(
     assert "identified by the name" in g["00123"]["message"]  # grades.csv keeps the instructor's note
     moodle = {r["ID number"]: r["Feedback"] for r in read_csv(tmp_path / "out" / "moodle.csv")}
     assert moodle["00123"].endswith(" points (100%). The attached feedback file shows every entry."), moodle
-    assert moodle["00456"] == "No submission was found."
+    assert "00456" not in moodle  # no grade: no row, Moodle keeps what it has

@@ -213,7 +213,8 @@ def test_canvas_and_moodle_files_have_import_headers_and_one_row_per_roster_stud
         z.writestr("Alan Turing_902_assignsubmission_file_/answers.csv", submission_csv(week, alan, no_update(alan)))
     out = tmp_path / "out"
     r = grade(runner, tmp_path / "week", subs, out=out, extra=("--assignment", "Week 3 (123456)"))
-    canvas = read_csv(out / "canvas.csv")
+    points_row, *canvas = read_csv(out / "canvas.csv")
+    assert points_row["Student"] == "Points Possible" and points_row["Week 3 (123456)"] == grades(out)["00123"]["max_points"]
     with open(out / "canvas.csv", encoding="utf-8", newline="") as f:
         assert next(csv.reader(f)) == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Week 3 (123456)"]
     assert [c["SIS User ID"] for c in canvas] == ["00123", "00124", "00125"]
@@ -223,8 +224,8 @@ def test_canvas_and_moodle_files_have_import_headers_and_one_row_per_roster_stud
     moodle = read_csv(out / "moodle.csv")
     with open(out / "moodle.csv", encoding="utf-8", newline="") as f:
         assert next(csv.reader(f)) == ["Email address", "Grade", "Feedback"]
-    assert [m["Email address"] for m in moodle] == ["ada@uni.example", "alan@uni.example", "grace@uni.example"]
-    assert moodle[1]["Grade"] == g["00124"]["points"] and "of" in moodle[1]["Feedback"] and moodle[2]["Grade"] == ""
+    assert [m["Email address"] for m in moodle] == ["ada@uni.example", "alan@uni.example"]  # Grace: no grade, no row
+    assert moodle[1]["Grade"] == g["00124"]["points"] and "of" in moodle[1]["Feedback"]
     with zipfile.ZipFile(out / "moodle-feedback.zip") as z:
         names = sorted(z.namelist())
     assert names == ["Ada Lovelace_901_assignsubmission_file_/feedback.html",
@@ -235,7 +236,7 @@ def test_canvas_and_moodle_files_have_import_headers_and_one_row_per_roster_stud
     write_week(tmp_path / "plain", w)
     grade(runner, tmp_path / "plain", subs, out=tmp_path / "out-plain")
     with open(tmp_path / "out-plain" / "canvas.csv", encoding="utf-8", newline="") as f:
-        header, *rows = list(csv.reader(f))
+        header, _, *rows = list(csv.reader(f))
     assert header[-1] == "bpdrill" and [row[2] for row in rows] == ["00123", "s2", "00777"]
 
 
@@ -259,7 +260,7 @@ def test_student_added_with_add_students_is_graded(runner, tmp_path):
     grade(runner, tmp_path / "week", tmp_path / "subs", out=out, extra=("--only", "00123"))
     g = grades(out)
     assert list(g) == ["00123", "00999"] and g["00999"]["percent"] == "100" and g["00999"]["status"] == "graded"
-    assert len(read_csv(out / "canvas.csv")) == 2 and len(read_csv(out / "moodle.csv")) == 2
+    assert len(read_csv(out / "canvas.csv")) == 1 + 2 and len(read_csv(out / "moodle.csv")) == 2
     grade(runner, tmp_path / "week", tmp_path / "subs", out=out, extra=("--force",))
     assert grades(out)["00999"]["percent"] == "100"
 
