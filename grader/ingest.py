@@ -100,9 +100,10 @@ class SubmittedFile:
     name: str  # the file's own name, e.g. "smith_123_456_answers-1.csv"
     folder: str  # the folder it sat in inside a zip (Moodle's participant folder), else ""
     data: bytes  # its bytes when given directly (tests, the demo); b"" when read on demand
-    mtime: float  # seconds since the epoch (zip entries: their recorded time)
+    mtime: float  # seconds since the epoch (zip entries: their recorded time read as this machine's local time)
     error: str = ""  # non-empty: the file could not be read, and why
     load: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
+    stamp: tuple[int, ...] = ()  # a zip entry's recorded date and time (a wall clock without a zone); () for a file
 
     @property
     def suffix(self) -> str:
@@ -239,13 +240,13 @@ def list_zip(archive: zipfile.ZipFile, source: str, budget: Budget, depth: int =
         if _skipped(path.parts):
             continue
         folder = path.parts[-2] if len(path.parts) > 1 else ""
-        mtime = _zip_time(info)
+        mtime, stamp = _zip_time(info), tuple(info.date_time)
 
         def failed(reason: str) -> SubmittedFile:
-            return SubmittedFile(where, path.name, folder, b"", mtime, reason)
+            return SubmittedFile(where, path.name, folder, b"", mtime, reason, stamp=stamp)
 
         if not _wanted(path.name):
-            yield SubmittedFile(where, path.name, folder, b"", mtime)  # listed, never read
+            yield SubmittedFile(where, path.name, folder, b"", mtime, stamp=stamp)  # listed, never read
             continue
         if info.flag_bits & 0x1:
             yield failed("encrypted zip entry")
@@ -257,7 +258,7 @@ def list_zip(archive: zipfile.ZipFile, source: str, budget: Budget, depth: int =
             continue
         once = _Once(_member_reader(archive, info), info.file_size, budget, limit)
         if not nested:
-            yield SubmittedFile(where, path.name, folder, b"", mtime, load=once)
+            yield SubmittedFile(where, path.name, folder, b"", mtime, load=once, stamp=stamp)
             continue
         if depth >= MAX_ZIP_DEPTH:
             yield failed("zip inside a zip inside a zip; not opened")

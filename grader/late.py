@@ -1,7 +1,10 @@
 """Late work: when a submission is late, what the policy takes off, and which submission counts.
 
-All pure: times are passed in (never read from the clock). Naive times are local time; a
-naive and an aware time are compared by reading the naive one as local time.
+All pure: times are passed in (never read from the clock). One rule for every time: a time
+without a zone — a deadline or cut-off written without an offset, a time recorded in a zip —
+is a wall-clock time in the course's time zone (``--timezone`` / the config's ``[grade]
+timezone``, default this machine's zone); a file's modification time is an instant, shown in
+that zone; a deadline with an offset (``…+01:00``) is that instant. (``course_time``)
 
 Lateness comes from Canvas's file name (``name_late_<id>_<id>_<orig>``) or from a deadline
 against the file's time. The policy comes from the config's ``[late]`` table::
@@ -19,9 +22,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from datetime import time as clock
 from typing import Any, Mapping, Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .identify import lms_name
 from .ingest import listing
@@ -143,6 +147,32 @@ def late_from_name(name: str) -> bool | None:
 
 def _aware(t: datetime) -> datetime:
     return t if t.tzinfo is not None else t.astimezone()
+
+
+def course_time(t: datetime, zone: tzinfo | None = None) -> datetime:
+    """``t`` as an instant: a time without a zone is a wall-clock time in ``zone`` (None: this
+    machine's zone, daylight saving included); one with a zone stays the instant it is."""
+    if t.tzinfo is not None:
+        return t
+    return t.replace(tzinfo=zone) if zone is not None else t.astimezone()
+
+
+def course_zone(name: str | None) -> tzinfo | None:
+    """The course's time zone by IANA name (``Europe/Berlin``); None (this machine's) for None;
+    LateError naming the option for an unknown name."""
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name.strip())
+    except (ValueError, ZoneInfoNotFoundError):
+        raise LateError(f"--timezone: {name!r} is not a time zone name (e.g. Europe/Berlin, America/New_York, UTC)") from None
+
+
+def zone_name(zone: tzinfo | None) -> str:
+    """``Europe/Berlin``; this machine's zone as ``UTC (this machine's)``."""
+    if zone is None:
+        return f"{datetime.now().astimezone().tzname()} (this machine's time zone)"
+    return str(getattr(zone, "key", zone))
 
 
 def lateness(name: str = "", time: datetime | None = None, deadline: datetime | None = None) -> Lateness:

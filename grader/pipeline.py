@@ -25,7 +25,7 @@ import io
 import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from types import MappingProxyType
 from typing import Collection, Iterable, Mapping, Sequence
 
@@ -37,7 +37,8 @@ from .identify import Identity, LmsName, RosterIndex, identify, latest_first, lm
 from .integrity import other_work, with_other_work
 from .ingest import SUBMISSION_SUFFIXES, WORKBOOK_SUFFIXES, SubmittedFile, Unreadable, listing, plural
 from .judge import GradeConfig, EntryResult, collect_entries, judge_student, total
-from .late import Candidate, LatePolicy, Lateness, Penalty, choose_submission, late_penalty, lateness
+from .late import (Candidate, Choice, LatePolicy, Lateness, Penalty, choose_submission, course_time, course_zone, late_penalty,
+                   lateness, parse_late_policy, parse_time)
 from .overrides import Override, OverrideResult, apply_overrides
 from .results import (GRADED, MISSING, NO_SUBMISSION, UNREADABLE, FileOutcome, Gradebook, IdConflict, LateRules,
                       OtherWork, StudentResult)
@@ -69,13 +70,26 @@ class ReadFile:
     def source(self) -> str:
         return self.file.source + (f" (rows of {self.only})" if self.only else "")
 
-    @property
-    def time(self) -> datetime | None:
-        """When it was handed in: the zip entry's time or the file's modification time (local)."""
+    def time(self, zone: tzinfo | None = None) -> datetime | None:
+        """When it was handed in, as an instant (``late.course_time``): the zip entry's recorded
+        wall-clock time in the course's ``zone``, or the file's modification time."""
         try:
-            return datetime.fromtimestamp(self.file.mtime) if self.file.mtime > 0 else None
+            if self.file.stamp:
+                return course_time(datetime(*self.file.stamp), zone)
+            return datetime.fromtimestamp(self.file.mtime, zone).astimezone(zone) if self.file.mtime > 0 else None
         except (OverflowError, OSError, ValueError):  # a file dated in the year 300000
             return None
+
+
+def late_rules(config: GradeConfig, deadline: str | None, timezone: str | None = None, source: str = "config") -> LateRules:
+    """``--deadline``, ``--timezone`` (else the config's ``timezone``) and the config's ``[late]``
+    table as LateRules: every time without a zone read in the course's zone (``late.course_time``).
+    LateError names the option or field."""
+    zone = course_zone(timezone if timezone is not None else config.timezone)
+    policy = parse_late_policy(config.late, f"{source}: [late]") if config.late is not None else LatePolicy()
+    if policy.cutoff is not None:
+        policy = replace(policy, cutoff=course_time(policy.cutoff, zone))
+    return LateRules(course_time(parse_time(deadline), zone) if deadline else None, policy, zone)
 
 
 # ---- stage: read ----
@@ -194,7 +208,7 @@ def stray_note(file: str, sid: str) -> str:
 
 
 def file_lateness(rf: ReadFile, rules: LateRules) -> Lateness:
-    return lateness(rf.file.name, rf.time, rules.deadline)
+    return lateness(rf.file.name, rf.time(rules.zone), rules.deadline)
 
 
 def choose_file(candidates: Sequence[tuple[ReadFile, Identity]], rules: LateRules = LateRules()
@@ -218,8 +232,24 @@ def choose_file(candidates: Sequence[tuple[ReadFile, Identity]], rules: LateRule
                         len(order) - n, pool[i]) for n, i in enumerate(order) for rf in (pool[i][0],)]  # rank: identify's order
     choice = choose_submission(ranked, rules.policy)
     others = [c.ref for c in choice.others] + foreign + ([c for c in candidates if not c[0].textual] if textual else [])
-    message = "; ".join(filter(None, (choice.message, foreign_message(choice.chosen.name, foreign))))
+    said = tie_message(choice, rules.zone) or choice.message
+    message = "; ".join(filter(None, (said, foreign_message(choice.chosen.name, foreign))))
     return choice.chosen.ref, others, choice.chosen.lateness, message
+
+
+def tie_message(choice: Choice, zone: tzinfo | None) -> str:
+    """When the submission graded has the same time as others (and no Canvas upload order tells
+    them apart), say so — it is not "the latest" — and by which rule it was chosen ("" otherwise)."""
+    chosen: ReadFile = choice.chosen.ref[0]
+    tied = [c for c in choice.others if c.ref[0].file.mtime == chosen.file.mtime
+            and not (c.ref[0].name.kind == chosen.name.kind == "canvas")]
+    if not tied or not choice.message.startswith("the latest of"):
+        return ""
+    when = chosen.time(zone)
+    at = f" ({when.isoformat(sep=' ', timespec='seconds')})" if when is not None else ""
+    rest = [c.name for c in choice.others if c not in tied]
+    return (f"{len(tied) + 1} submissions have the same time{at}, a tie: {choice.chosen.name} counts, the last by name; "
+            f"not graded: {listing([c.name for c in tied] + rest)}")
 
 
 def foreign_message(chosen: str, foreign: Sequence[tuple[ReadFile, Identity]]) -> str:

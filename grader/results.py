@@ -9,14 +9,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Mapping
 
 from generator.record import Student, Week
 
 from .diagnose import Diagnosis
 from .judge import EntryResult, GradeConfig
-from .late import LatePolicy, Lateness, Penalty
+from .late import LatePolicy, Lateness, Penalty, zone_name
 
 GRADED, MISSING, UNREADABLE = "graded", "missing", "unreadable"
 NO_SUBMISSION = "no submission"  # a missing student's message (the feedback page's heading says it already)
@@ -26,8 +26,17 @@ NO_SUBMISSION = "no submission"  # a missing student's message (the feedback pag
 class LateRules:
     """How lateness is judged: a deadline (else only Canvas's ``_late``) and the policy."""
 
-    deadline: datetime | None = None
+    deadline: datetime | None = None  # an instant (``late.course_time``)
     policy: LatePolicy = LatePolicy()
+    zone: tzinfo | None = None  # the course's time zone, in which zip times are read (None: this machine's)
+
+    def describe(self) -> str:
+        """For the run's summary: the deadline in the course's time zone, which zone, the policy."""
+        when = ""
+        if self.deadline is not None:
+            local = self.deadline.astimezone(self.zone) if self.zone is not None else self.deadline.astimezone()
+            when = f"deadline {local.isoformat(sep=' ', timespec='minutes')} ({zone_name(self.zone)}; zip times read in it); "
+        return when + self.policy.describe()
 
 
 OTHER_VARIANT, OTHER_WEEK = "other-variant", "other-week"  # the flags

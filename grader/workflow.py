@@ -33,21 +33,14 @@ from .exports import write_lms_files
 from .feedback import write_feedback
 from .ingest import collect, missing_paths, plural
 from .judge import GradeConfig, grade_config
-from .late import LatePolicy, parse_late_policy, parse_time
 from .overrides import OVERRIDES_FILE, Override, read_overrides
-from .pipeline import grade, with_overrides
+from .pipeline import grade, late_rules, with_overrides
 from .reports import (DETAILS_FILE, FEEDBACK_DIR, GRADES_FILE, SUMMARY_FILE, changes, class_rows_from_tables,
                       holds_results, move_previous, read_table, summary_text, write_class_report, write_reports)
 from .results import Gradebook, LateRules
 from .samples import MARKER, ROSTER_CSV, SEED, TITLE, write_submissions
 
 FEEDBACK_KINDS = ("html", "pdf", "none")
-
-
-def late_rules(config: GradeConfig, deadline: str | None, source: str = "config") -> LateRules:
-    """--deadline and the config's [late] table (also accepted inside [grade])."""
-    policy = parse_late_policy(config.late, f"{source}: [late]") if config.late is not None else LatePolicy()
-    return LateRules(parse_time(deadline) if deadline else None, policy)
 
 
 def load_overrides(path: Path | None, outdir: Path) -> tuple[tuple[Override, ...], Path | None]:
@@ -124,6 +117,7 @@ def grade_week(
     only: Sequence[str] = (),
     overrides: str | Path | None = None,
     deadline: str | None = None,
+    timezone: str | None = None,
     assignment: str | None = None,
     feedback: str = "html",
     progress: Progress | None = None,
@@ -141,7 +135,7 @@ def grade_week(
         raise UsageError(unusable[0] + (f" (and {len(unusable) - 1} more)" if len(unusable) > 1 else ""))
     course = read_config(Path(config) if config is not None else None)
     gconfig = grade_config(course)
-    rules = late_rules(gconfig, deadline, course.source)
+    rules = late_rules(gconfig, deadline, timezone, course.source)
     rows_of_overrides, overrides_from = load_overrides(Path(overrides) if overrides is not None else None, outdir)
     wanted = only_ids(week, only) if only else None
     previous = prepare_outdir(outdir, force, partial=wanted is not None)
@@ -167,8 +161,7 @@ def grade_week(
     changed = [str(c) for c in changes(old, rows)] if previous is not None else []
     extra = []
     if rules.deadline is not None or not rules.policy.is_none:
-        when = f"deadline {rules.deadline.isoformat(sep=' ', timespec='minutes')}; " if rules.deadline else ""
-        extra.append(f"late work: {when}{rules.policy.describe()}")
+        extra.append(f"late work: {rules.describe()}")
     if overrides_from is not None:
         extra.append(f"overrides: {applied.describe()} from {overrides_from}")
         extra += [f"  not applied: {u.message}" for u in applied.unmatched]

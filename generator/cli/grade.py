@@ -27,11 +27,12 @@ def grade_command(
     overrides: Path = typer.Option(None, "--overrides", metavar="FILE", help="A TA's decisions (default: OUTDIR/overrides.csv when it exists)."),
     deadline: str = typer.Option(None, "--deadline", help="e.g. 2026-12-01T23:59 (a bare date: end of that day); later files are late."),
     assignment: str = typer.Option(None, "--assignment", metavar="NAME", help="The Canvas gradebook column for canvas.csv (default: the week's title)."),
+    timezone: str = typer.Option(None, "--timezone", metavar="ZONE", help="The course's time zone, e.g. Europe/Berlin: deadlines and zip times without a zone are in it (default: the config's, else this machine's)."),
 ) -> None:
     """Grade a week's submissions: gradebook, per-entry details, feedback, LMS files and a summary."""
     from grader import grade_week  # the grader's modules only for the commands that grade
 
     with Bars() as bars:
         run = grade_week(week_dir, submissions, out, config=config, force=force, only=only or (), overrides=overrides,
-                         deadline=deadline, assignment=assignment, feedback=feedback.value, progress=bars)
+                         deadline=deadline, timezone=timezone, assignment=assignment, feedback=feedback.value, progress=bars)
     typer.echo(run.screen, nl=False)
