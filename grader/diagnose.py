@@ -13,6 +13,7 @@ the chain) in two ways, with the exact inputs and with the student's own earlier
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
@@ -23,7 +24,7 @@ from generator.solver import activation_of
 from generator.steps import PlannedStep, plan
 from generator.tolerance import half_unit, round_sig
 
-from .judge import INCORRECT, EntryResult
+from .judge import INCORRECT, EntryResult, GradeConfig, Rule
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,41 @@ def too_few_digits(e: EntryResult) -> bool:
         return False
     return any(math.isclose(e.value, float(round_sig(e.expected, d)), rel_tol=1e-9, abs_tol=1e-15)
                for d in PRECISION_DIGITS)
+
+
+SHEET_DIGITS = 4  # the week's recorded tolerance is honest work at 4 significant digits
+
+
+def significant_digits(text: str) -> int | None:
+    """How many significant digits a number is written with (``0.432`` → 3, ``-1.20e-3`` → 3,
+    ``1,05`` → 3); None when the text is not a plain number."""
+    m = re.fullmatch(r"\s*[-+\u2212]?(\d*)[.,]?(\d*)(?:[eE][-+]?\d+)?\s*", text)
+    if not m or not (m[1] or m[2]):
+        return None
+    digits = (m[1] + m[2]).lstrip("0")
+    return len(digits) if digits else None
+
+
+def precision_note(e: EntryResult, rule: Rule) -> str:
+    """What the student is told of an entry coded ``precision`` (the exact value rounded too
+    coarsely): "the sheet asks for at least 4 significant digits (3 given)" — the tolerance rule's
+    own digits with a ``sigfig`` rule, its decimals with ``decdig``; "" for other entries."""
+    if e.diagnosis != PRECISION:
+        return ""
+    given = significant_digits(e.submitted)
+    said = f" ({given} given)" if given is not None else ""
+    if rule.mode == "decdig":
+        return f"the sheet asks for {rule.n} decimal places"
+    if rule.mode in ("record", "sigfig"):
+        return f"the sheet asks for at least {rule.n if rule.mode == 'sigfig' else SHEET_DIGITS} significant digits{said}"
+    return "the value is rounded too coarsely"
+
+
+def with_precision_notes(entries: Sequence[EntryResult], config: GradeConfig) -> tuple[EntryResult, ...]:
+    """Entries coded ``precision`` (``with_diagnosis_codes``) without a note get ``precision_note``:
+    ``0.432`` for 0.43168 is marked wrong, and the student is told why."""
+    return tuple(replace(e, note=precision_note(e, config.rule(e.quantity))) if e.diagnosis == PRECISION and not e.note
+                 else e for e in entries)
 
 
 def with_diagnosis_codes(entries: Sequence[EntryResult], diagnoses: Sequence[Diagnosis]) -> tuple[EntryResult, ...]:

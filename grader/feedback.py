@@ -26,6 +26,7 @@ from .exports import student_sentences
 from .judge import CORRECT, INCORRECT, MISSING, EntryResult
 from .results import MISSING as MISSING_STUDENT
 from .results import NO_SUBMISSION, StudentResult
+from .reports import grade_number
 
 SHOWN_CHARS = 12  # a submitted number longer than this is cut in its matrix (in full on hover, or below it on paper)
 PRINTED_CHARS = 10  # on paper, where a 4-column matrix must fit its column
@@ -127,9 +128,9 @@ def feedback_context(week: Week, result: StudentResult, printed: bool = False) -
         "messages": student_sentences([m for m in result.messages if not (result.status == MISSING_STUDENT
                                                                          and m == NO_SUBMISSION)], result.files),
         "adjustments": student_sentences(result.adjustments),
-        "points": fmt_number(result.points, 4),
-        "max_points": fmt_number(result.max_points, 4),
-        "percent": fmt_number(round(result.percent, 1), 4),
+        "points": grade_number(result.points),  # as grades.csv and moodle.csv write it (11.375, not 11.37)
+        "max_points": grade_number(result.max_points),
+        "percent": grade_number(result.percent, 5),
         "problems": problems,
         "css": Markup(feedback_stylesheet()),
         "printed": printed,
@@ -167,13 +168,16 @@ def _write_slice(bounds: tuple[int, int]) -> list[str]:
 def write_feedback(week: Week, results: Sequence[StudentResult], folder: Path, kind: str = "html",
                    jobs: int | None = None) -> list[Path]:
     """Write one feedback file per student into ``folder`` (each whole or not at all); returns the
-    paths written.
+    paths written. PDFs (``kind="pdf"``) only for students who handed in a file: a "no submission"
+    page per missing student would cost seconds each and say nothing ``moodle.csv`` does not.
 
     Large classes are split over ``jobs`` processes of the page stack's pool (forked where the
     platform forks: they inherit the results instead of having them pickled).
     """
     global _SHARED
     folder.mkdir(parents=True, exist_ok=True)
+    if kind == "pdf":
+        results = [r for r in results if r.status != MISSING_STUDENT]
     jobs = jobs or os.cpu_count() or 1
     per_job = 200 if kind == "html" else 4
     if jobs < 2 or len(results) < 2 * per_job or "fork" not in multiprocessing.get_all_start_methods():

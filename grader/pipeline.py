@@ -32,7 +32,7 @@ from typing import Collection, Iterable, Mapping, Sequence
 from generator.record import Student, Week, asked_names
 from generator.roster import IdIndex
 
-from .diagnose import Diagnosis, diagnose, with_carried_credit, with_diagnosis_codes
+from .diagnose import Diagnosis, diagnose, with_carried_credit, with_diagnosis_codes, with_precision_notes
 from .identify import Identity, LmsName, RosterIndex, identify, latest_first, lms_name
 from .integrity import other_work, with_other_work
 from .ingest import SUBMISSION_SUFFIXES, WORKBOOK_SUFFIXES, SubmittedFile, Unreadable, listing, plural
@@ -368,6 +368,7 @@ def grade_student(week: Week, student: Student, candidates: Sequence[tuple[ReadF
     for k, sp in enumerate(student.problems, start=1):
         diagnoses += diagnose(sp.problem, k, entries, sp.answers, sp.tolerances)
     entries = with_diagnosis_codes(with_carried_credit(entries, diagnoses, config.carried), diagnoses)
+    entries = with_precision_notes(entries, config)  # too few digits: the student is told why
     points, max_points = total(entries)
     outcomes.insert(0, FileOutcome(rf.source, student.id, "graded"))
     return StudentResult(student, GRADED, points * penalty.multiplier, max_points, entries, tuple(diagnoses),

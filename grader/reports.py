@@ -45,14 +45,16 @@ DETAILS_COLUMNS = ("student_id", "problem", "quantity", "row", "col", "expected"
                    "override", "diagnosis")
 
 
-def _num(v: float, digits: int = 6) -> str:
+def grade_number(v: float, digits: int = 6) -> str:
+    """A number as grades.csv writes it (points 11.375, not 11.37): the one format of points shown
+    to anyone — grades.csv, the feedback page, the run's summary."""
     return fmt_number(round(v, 6), digits)
 
 
 def grades_rows(book: Gradebook) -> list[tuple[str, ...]]:
     rows = []
     for r in book.results:
-        rows.append((r.student.id, r.student.name, _num(r.points), _num(r.max_points), _num(r.percent, 5), r.status,
+        rows.append((r.student.id, r.student.name, grade_number(r.points), grade_number(r.max_points), grade_number(r.percent, 5), r.status,
                      ";".join(r.flags), listing(r.files, sep=";"), " | ".join(r.messages + r.adjustments),
                      late_cell(r.lateness)))
     return rows
@@ -62,7 +64,7 @@ def details_rows(book: Gradebook) -> Iterable[tuple[Any, ...]]:
     for r in book.results:
         for e in r.entries:
             yield (r.student.id, e.problem, e.quantity, e.row, e.col, e.expected, e.submitted, e.verdict,
-                   _num(e.credit), e.note, e.override, e.diagnosis)
+                   grade_number(e.credit), e.note, e.override, e.diagnosis)
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -187,7 +189,7 @@ def changes(old: Table, new: Table) -> list[Change]:
         if b is not None and (b.get("percent"), b.get("status")) == (r.get("percent"), r.get("status")):
             continue
         p0, p1 = _points(b), _points(r)
-        delta = f"{'+' if p1 - p0 >= 0 else '−'}{_num(abs(p1 - p0))} points" if p0 is not None and p1 is not None and p0 != p1 else ""
+        delta = f"{'+' if p1 - p0 >= 0 else '−'}{grade_number(abs(p1 - p0))} points" if p0 is not None and p1 is not None and p0 != p1 else ""
         fmt = lambda x: "new" if x is None else f"{x.get('percent', '')}% ({x.get('status', '')})"  # noqa: E731
         out.append(Change(sid.removeprefix("'") if sid[1:2] in ("=", "+", "-", "@") else sid, fmt(b), fmt(r), delta))
     return out
