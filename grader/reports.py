@@ -39,7 +39,8 @@ CANVAS_ZIP = "canvas-feedback.zip"
 LMS_FILES = (CANVAS_FILE, MOODLE_FILE, MOODLE_ZIP, CANVAS_ZIP)
 REPORT_HTML, REPORT_PDF = "report.html", "report.pdf"
 # what a run writes (and --force moves aside); overrides.csv is an input and never among them
-RESULT_NAMES = (GRADES_FILE, DETAILS_FILE, FEEDBACK_DIR, SUMMARY_FILE, *LMS_FILES, REPORT_HTML, REPORT_PDF)
+RESULT_NAMES = (GRADES_FILE, DETAILS_FILE, FEEDBACK_DIR, SUMMARY_FILE, *LMS_FILES, REPORT_HTML, REPORT_PDF,
+                "run.json")  # runoptions.RUN_FILE
 GRADES_COLUMNS = ("student_id", "name", "points", "max_points", "percent", "status", "flags", "files", "message", "late")
 DETAILS_COLUMNS = ("student_id", "problem", "quantity", "row", "col", "expected", "submitted", "verdict", "credit", "note",
                    "override", "diagnosis")

@@ -18,12 +18,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from generator.config import read_config
-from generator.errors import RosterError, UsageError
+from generator.config import parse_config, read_config
+from generator.errors import ConfigError, RosterError, UsageError, read_text
 from generator.progress import Progress
 from generator.record import Week, read_week, write_text_atomic
 from generator.roster import IdIndex
@@ -37,7 +38,9 @@ from .overrides import OVERRIDES_FILE, Override, read_overrides
 from .pipeline import grade, late_rules, with_overrides
 from .reports import (DETAILS_FILE, FEEDBACK_DIR, GRADES_FILE, SUMMARY_FILE, changes, class_rows_from_tables,
                       holds_results, move_previous, read_table, summary_text, write_class_report, write_reports)
-from .results import Gradebook, LateRules
+from .results import Gradebook
+from .runoptions import (RUN_FILE, Change, RunRecord, given_options, merged, read_run, recorded_options, settle,
+                         write_run)
 from .samples import MARKER, ROSTER_CSV, SEED, TITLE, write_submissions
 
 FEEDBACK_KINDS = ("html", "pdf", "none")
@@ -91,6 +94,23 @@ def prepare_outdir(outdir: Path, force: bool, partial: bool = False) -> Path | N
     return previous
 
 
+def machine_zone() -> str:
+    """This machine's time zone, as a run records it (TZ, else the zone's names)."""
+    return os.environ.get("TZ") or "/".join(time.tzname)
+
+
+def option_lines(recorded: RunRecord | None, changes: Sequence[Change], partial: bool) -> list[str]:
+    """What the summary says about the options: reused from the recorded run, and what changed."""
+    if recorded is None:
+        return ["no record of how these results were graded (run.json): graded with the options given"] if partial else []
+    lines = [f"options of the earlier run in OUTDIR reused ({RUN_FILE}): {recorded_options(recorded.options)}"]
+    if changes:
+        lines.append(f"options changed since the earlier run: {'; '.join(map(str, changes))}")
+    elif not partial:
+        lines.append("no option changed since the earlier run")
+    return lines
+
+
 @dataclass(frozen=True)
 class GradeRun:
     """What a ``grade`` run wrote: the gradebook, where, what was moved aside and whose grade changed."""
@@ -119,23 +139,34 @@ def grade_week(
     deadline: str | None = None,
     timezone: str | None = None,
     assignment: str | None = None,
-    feedback: str = "html",
+    feedback: str | None = None,
     progress: Progress | None = None,
 ) -> GradeRun:
     """Grade a week's submissions (files, folders, Canvas or Moodle zips) into ``out``: everything
     ``bpdrill grade`` does. ``only``: regrade just these students and merge them into the earlier
-    results in ``out``. ``progress(what, done, total)`` hears of long work."""
+    results in ``out``. ``progress(what, done, total)`` hears of long work.
+
+    The options that decide a grade (config, deadline, time zone, assignment, feedback kind; None:
+    not given) are recorded in ``out`` (``runoptions``): with ``only`` the recorded ones are used and
+    a differing one is refused; a full run in ``out`` reuses those not given, and says what changed."""
     week_dir, outdir = Path(week_dir), Path(out)
     submissions = [Path(p) for p in submissions]
-    if feedback not in FEEDBACK_KINDS:
+    if feedback is not None and feedback not in FEEDBACK_KINDS:
         raise UsageError(f"--feedback: expected {', '.join(FEEDBACK_KINDS)}, got {feedback!r}")
     week: Week = read_week(week_dir)
     unusable = missing_paths(submissions)
     if unusable:
         raise UsageError(unusable[0] + (f" (and {len(unusable) - 1} more)" if len(unusable) > 1 else ""))
-    course = read_config(Path(config) if config is not None else None)
+    text = read_text(Path(config), ConfigError) if config is not None else None
+    given = given_options(Path(config) if config is not None else None, text, deadline, timezone, assignment, feedback)
+    recorded = read_run(outdir) if outdir.is_dir() and holds_results(outdir) else None
+    options, option_changes = settle(given, recorded.options if recorded else None, partial=bool(only),
+                                     zones=(recorded.seen.get("machine_zone", "") if recorded else "", machine_zone()))
+    course = (parse_config(options.config_text or "", options.config, Path(options.config).parent)
+              if options.config is not None else read_config(None))
     gconfig = grade_config(course)
-    rules = late_rules(gconfig, deadline, timezone, course.source)
+    rules = late_rules(gconfig, options.deadline, options.timezone, course.source)
+    feedback, assignment = options.feedback_kind, options.assignment
     rows_of_overrides, overrides_from = load_overrides(Path(overrides) if overrides is not None else None, outdir)
     wanted = only_ids(week, only) if only else None
     previous = prepare_outdir(outdir, force, partial=wanted is not None)
@@ -149,17 +180,21 @@ def grade_week(
     files = collect(submissions, skip=outdir)
     book, applied = with_overrides(grade(week, files, gconfig, only=wanted, late=rules, keep_if_absent=keep),
                                    rows_of_overrides)
+    earlier = recorded if wanted is not None and recorded is not None else RunRecord(options)  # --only: everyone's LMS names
+    folders, canvas = merged(earlier.moodle_folders, book.moodle_folders), merged(earlier.canvas_names, book.canvas_names)
     try:
         rows = write_reports(book, outdir, previous if wanted is not None else None)
         if feedback != "none":
             write_feedback(week, book.results, outdir / FEEDBACK_DIR, feedback)
-        exported = write_lms_files(week, rows, outdir, assignment or week.title or "bpdrill", book.moodle_folders,
-                                   None if feedback == "none" else f".{feedback}", gconfig.lms_missing, book.canvas_names)
+        exported = write_lms_files(week, rows, outdir, assignment or week.title or "bpdrill", folders,
+                                   None if feedback == "none" else f".{feedback}", gconfig.lms_missing, canvas)
         report_notes = write_class_report(week, rows, outdir, week_dir)  # the whole (merged) class
+        write_run(outdir, RunRecord(options, {"deadline": rules.describe(), "machine_zone": machine_zone(),
+                                              "canvas_column": exported.column}, folders, canvas))
     except OSError as e:
         raise UsageError(f"{outdir}: cannot write the results ({e.strerror or e})") from None
     changed = [str(c) for c in changes(old, rows)] if previous is not None else []
-    extra = []
+    extra = option_lines(recorded, option_changes, partial=wanted is not None)
     if rules.deadline is not None or not rules.policy.is_none:
         extra.append(f"late work: {rules.describe()}")
     if overrides_from is not None:

@@ -157,7 +157,9 @@ def test_deadline_against_file_times_and_on_time_work_never_silently_replaced(ru
     assert g["00123"]["late"] == "no" and g["00123"]["percent"] == "100"
     assert "after the cut-off" in g["00123"]["message"] and "answers-1.csv" in g["00123"]["message"]
     # without a cut-off the later (late) file counts, and the message names the on-time one it replaces
-    grade(runner, tmp_path / "week", subs, out=out, extra=("--force", "--deadline", "2026-12-01T23:00"))
+    # (--force reuses the recorded config unless given another: one without [late])
+    plain = put(tmp_path, "plain.toml", "")
+    grade(runner, tmp_path / "week", subs, out=out, extra=("--force", "--deadline", "2026-12-01T23:00", "--config", plain))
     g = grades(out)
     assert g["00123"]["late"] == "yes" and "replaces the on-time" in g["00123"]["message"]
 

@@ -21,7 +21,7 @@ def grade_command(
     submissions: list[Path] = typer.Argument(..., metavar="SUBMISSION", help="CSV or .xlsx files, folders of them, Canvas or Moodle bulk-download zips (one or more)."),
     out: Path = typer.Option(..., "--out", "-o", help="Where grades.csv, details.csv, feedback/, summary.txt and the LMS files (canvas.csv, moodle.csv, moodle-feedback.zip) go."),
     force: bool = typer.Option(False, "--force", help="If OUTDIR holds results, move them to OUTDIR/previous-<time>/ first and list whose grade changed."),
-    feedback: FeedbackKind = typer.Option(FeedbackKind.html, "--feedback", help="Per-student feedback: html (default), pdf (weasyprint) or none."),
+    feedback: FeedbackKind = typer.Option(None, "--feedback", show_default=False, help="Per-student feedback: html (default), pdf (weasyprint; only for students who handed in a file) or none."),
     config: Path = typer.Option(None, "--config", help="TOML: \\[tolerance] per quantity (relabs/sigfig/decdig), \\[points], \\[late] policy (README: Grade submissions)."),
     only: list[str] = typer.Option(None, "--only", metavar="ID", help="Regrade just these students (repeat, or ID,ID) and merge them into the results in OUTDIR."),
     overrides: Path = typer.Option(None, "--overrides", metavar="FILE", help="A TA's decisions (default: OUTDIR/overrides.csv when it exists)."),
@@ -34,5 +34,5 @@ def grade_command(
 
     with Bars() as bars:
         run = grade_week(week_dir, submissions, out, config=config, force=force, only=only or (), overrides=overrides,
-                         deadline=deadline, timezone=timezone, assignment=assignment, feedback=feedback.value, progress=bars)
+                         deadline=deadline, timezone=timezone, assignment=assignment, feedback=feedback.value if feedback else None, progress=bars)
     typer.echo(run.screen, nl=False)
