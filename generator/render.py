@@ -18,6 +18,7 @@ one template environment per process), then :func:`combine` assembles ``sheets.p
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import re
@@ -46,6 +47,7 @@ from .errors import DamagedPdf, UsageError, check_jobs
 PAPERS = ("a4", "letter")
 PAPER_POINTS = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}  # width, height in PDF points
 KINDS = ("sheets", "keys")  # DIR/<kind>/<file>.pdf and .html per student
+RENDER_STAMP = "render.json"  # DIR/render.json: the paper the week was rendered on
 COMBINED_FILES = ("sheets.pdf", "keys.pdf", "keys-compact.pdf")
 COMBINED_TITLES = {"sheets": "Problem sheets", "keys": "Answer keys"}  # + " · <week's title>"
 PHASE_TITLES = {"forward": "Forward pass", "output": "Loss", "backward": "Back propagation"}
@@ -422,22 +424,28 @@ def process_pool(jobs: int, initializer: Callable[..., None] | None = None, init
 
 
 def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tuple[int, int] | None = None,
-                paper: str = "a4", progress: Progress | None = None, only: Collection[str] | None = None,
+                paper: str | None = None, progress: Progress | None = None, only: Collection[str] | None = None,
                 fresh: bool = False) -> int:
     """Every student's sheet and key (PDF + HTML); then, unless sharded, the combined PDFs.
+
+    ``paper``: a4 or letter; None keeps the week's own (:func:`week_paper`), so rendering a
+    Letter week again without saying so keeps it Letter. The paper used is recorded in
+    ``DIR/render.json``.
 
     A student whose PDFs are up to date is not rendered again unless ``fresh`` (see
     :func:`_render_student`); returns how many students were rendered. With several jobs, one
     pool of processes renders ``keys-compact.pdf`` and the students in chunks, then assembles
     ``sheets.pdf`` and ``keys.pdf`` side by side.
     """
+    folder = Path(folder)
+    paper = paper or week_paper(folder, week)
     if paper not in PAPERS:
         raise UsageError(f"--paper: must be one of {', '.join(PAPERS)}, got {paper!r}")
     check_jobs(jobs)
-    folder = Path(folder)
     for kind in KINDS:
         (folder / kind).mkdir(parents=True, exist_ok=True)
     copy_fonts(folder)
+    write_text_atomic(folder / RENDER_STAMP, json.dumps({"paper": paper}) + "\n")
     students = [s for s in shard_of(week.students, shard) if only is None or s.id in only]  # only: these ids
     jobs = max(1, jobs or os.cpu_count() or 1)
     advance = counter(progress, "rendering", len(students))
@@ -561,16 +569,33 @@ def paper_of(pdf_path: Path) -> str:
     return min(PAPERS, key=lambda p: sum(abs(a - b) for a, b in zip(PAPER_POINTS[p], size)))
 
 
+def week_paper(folder: Path, week: Week) -> str:
+    """The paper a week's folder was rendered on: recorded in ``render.json`` by :func:`render_week`,
+    else (a week rendered before that record) the size of a per-student sheet, else a4."""
+    try:
+        paper = json.loads((Path(folder) / RENDER_STAMP).read_text(encoding="utf-8")).get("paper")
+        if paper in PAPERS:
+            return paper
+    except (OSError, ValueError, AttributeError):
+        pass
+    sheets = [Path(folder) / "sheets" / f"{s.file}.pdf" for s in week.students]
+    first = next((p for p in sheets if p.is_file()), None)
+    try:
+        return paper_of(first) if first is not None else "a4"
+    except Exception:  # noqa: BLE001 - a damaged PDF: the default
+        return "a4"
+
+
 def combine(folder: Path, week: Week, paper: str | None = None, pdf: PdfWriter | None = None) -> None:
     """``sheets.pdf`` and ``keys.pdf`` from the per-student PDFs, and ``keys-compact.pdf``.
 
-    Without ``paper``, ``keys-compact.pdf`` takes the paper the per-student PDFs were rendered on.
+    Without ``paper``, ``keys-compact.pdf`` takes the week's paper (:func:`week_paper`).
     """
     folder = Path(folder)
     parts = _parts(folder, week)
     for kind, paths in parts.items():
         _assemble(paths, folder / f"{kind}.pdf", title=combined_title(week, kind))
-    paper = paper or (paper_of(parts["sheets"][0]) if parts["sheets"] else "a4")
+    paper = paper or week_paper(folder, week)
     _write_compact(str(folder), paper, week, pdf)
 
 

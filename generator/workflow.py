@@ -82,7 +82,7 @@ class GenerateOptions:
     force: bool = False
     pdf: bool | None = None
     jobs: int | None = None
-    paper: str = "a4"
+    paper: str | None = None  # None: the week's own when it was rendered before (``render.week_paper``), else a4
 
     SAMPLING = ("layers", "hidden_activation", "output", "learning_rate", "problems", "from_file", "seed", "title",
                 "asked", "xlsx")
@@ -94,7 +94,7 @@ class GenerateOptions:
                 if f.name in ("roster", "id_column", "name_column") + self.SAMPLING}
 
     def check(self) -> None:
-        if self.paper not in PAPERS:
+        if self.paper is not None and self.paper not in PAPERS:
             raise UsageError(f"--paper: expected {' or '.join(PAPERS)}, got {self.paper!r}")
         check_jobs(self.jobs)
         if self.add is not None:
@@ -285,7 +285,7 @@ def generate_week(
     force: bool = False,
     pdf: bool | None = None,
     jobs: int | None = None,
-    paper: str = "a4",
+    paper: str | None = None,
     progress: Progress | None = None,
 ) -> Generated:
     """Generate a week's folder ``out``: the record, the answer templates, and the sheets and keys
@@ -464,23 +464,24 @@ KEY_FORMATS = ("json", "csv", "pdf")
 
 
 def write_key(folder: Path, *, student: str | None = None, format: str = "json", output: Path | None = None,
-              paper: str = "a4") -> tuple[Path | None, str]:
+              paper: str | None = None) -> tuple[Path | None, str]:
     """The answer key of the week in ``folder`` (``bpdrill key``), from its record: json (id → problems
-    and asked answers), csv (the filled-in answer template) or pdf (the worked keys). Returns the file
-    written (None: nothing written) and the text (json, csv) when no ``output`` is given."""
+    and asked answers), csv (the filled-in answer template) or pdf (the worked keys; ``paper`` None:
+    the week's own, ``render.week_paper``). Returns the file written (None: nothing written) and the
+    text (json, csv) when no ``output`` is given."""
     if format not in KEY_FORMATS:
         raise UsageError(f"--format: expected {', '.join(KEY_FORMATS)}, got {format!r}")
     folder = Path(folder)
     week = read_week(folder)
     students = key_students(week, student, folder)
     if format == "pdf":
-        from .render import key_pdf_path, write_keys_pdf
+        from .render import key_pdf_path, week_paper, write_keys_pdf
 
         target = Path(output) if output is not None else key_pdf_path(folder, students[0].file if student is not None else None)
         if target.is_dir():
             raise UsageError(f"{target}: is a folder; give --output a file name, e.g. {target / 'key.pdf'}")
         try:
-            write_keys_pdf(week, students, target, paper=paper)
+            write_keys_pdf(week, students, target, paper=paper or week_paper(folder, week))
         except OSError as e:
             raise UsageError(f"{target}: cannot write: {e.strerror or e}") from None
         return target, ""

@@ -25,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: whole option names, no <bool>/<str> placeholders, at any terminal width
 )
 
 # name → command, in the order --help lists them (a week's work: solve, generate, key, render, combine, grade)

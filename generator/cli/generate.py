@@ -32,7 +32,7 @@ def generate_command(
     pdf: bool = typer.Option(None, "--pdf/--no-pdf", help="Render sheets and keys (--no-pdf: only the record and answer templates). "
                              "With --add-students: the new students' only, when the week has PDFs (default)."),
     jobs: int = typer.Option(None, "--jobs", "-j", help="Parallel rendering processes (default: the CPUs)."),
-    paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size for the PDFs."),
+    paper: Paper = typer.Option(None, "--paper", show_default=False, help="Paper size for the PDFs [default: a4; with --add-students or --force, the week's own]."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars (on a terminal)."),
 ) -> None:
     """Generate a week's problem set: every student's own problems, answers and answer template."""
@@ -40,7 +40,7 @@ def generate_command(
         roster=roster, id_column=id_column, name_column=name_column, config=config, seed=seed, layers=layers,
         hidden_activation=hidden_activation, output=output, learning_rate=learning_rate, problems=problems,
         from_file=from_file, title=title, xlsx=xlsx, add=add_students_file, force=force, pdf=pdf, jobs=jobs,
-        paper=paper.value,
+        paper=paper.value if paper else None,
     )
     with Bars(progress) as bars:
         made = run_generate(out, options, bars)
@@ -59,10 +59,11 @@ def key_command(
     student: str = typer.Option(None, "--student", metavar="ID", help="Only this student (default: everyone)."),
     format: KeyFormat = typer.Option(KeyFormat.json, "--format", "-f", help="json: id → problems and asked answers; csv: the filled-in answer template (a complete, correct submission); pdf: the worked keys."),
     output: Path = typer.Option(None, "--output", "-o", metavar="FILE", help="Write here instead of standard output (pdf: default DIR/key.pdf or DIR/key-<file>.pdf)."),
-    paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size for --format pdf."),
+    paper: Paper = typer.Option(None, "--paper", show_default=False, help="Paper size for --format pdf [default: the week's own]."),
 ) -> None:
     """The answer key of a week, from its record (never from the random generator again)."""
-    written, text = write_key(folder, student=student, format=format.value, output=output, paper=paper.value)
+    written, text = write_key(folder, student=student, format=format.value, output=output,
+                              paper=paper.value if paper else None)
     if written is None:
         sys.stdout.write(text)
     else:

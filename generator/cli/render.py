@@ -17,7 +17,7 @@ def render_command(
     shard: str = typer.Option(None, "--shard", metavar="K/N",
                               help="Render only the K-th of N slices of the roster (for batch systems); "
                                    "then run 'bpdrill combine DIR'."),
-    paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size."),
+    paper: Paper = typer.Option(None, "--paper", show_default=False, help="Paper size [default: the week's own, as rendered before; else a4]."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
     fresh: bool = typer.Option(False, "--fresh",
                                help="Render every student again, also those whose PDFs are up to date."),
@@ -29,7 +29,7 @@ def render_command(
     k_of_n = parse_shard(shard)
     week = read_week(folder)
     with Bars(progress) as bars:
-        rendered = render_week(folder, week, jobs=jobs, shard=k_of_n, paper=paper.value, progress=bars, fresh=fresh)
+        rendered = render_week(folder, week, jobs=jobs, shard=k_of_n, paper=paper.value if paper else None, progress=bars, fresh=fresh)
     what = f" (shard {k_of_n[0]}/{k_of_n[1]}; then 'bpdrill combine {folder}')" if k_of_n else ""
     n = len(shard_of(week.students, k_of_n))
     kept = f"; {n - rendered} up to date, kept (--fresh renders them again)" if rendered < n else ""
