@@ -121,10 +121,18 @@ def settle(given: RunOptions, recorded: RunOptions | None, partial: bool, zones:
     return settled, tuple(changes)
 
 
+def config_drift(options: RunOptions, text_now: str | None) -> str:
+    """A note when the recorded config file reads otherwise now (the run used the recorded content)."""
+    if options.config is None or text_now is None or text_hash(text_now) == options.config_hash:
+        return ""
+    return (f"{options.config} has changed since the earlier run; this run used its content as recorded "
+            f"({RUN_FILE}) — give --config {options.config} to grade with the new one")
+
+
 def given_options(config: Path | None, config_text: str | None, deadline: str | None, timezone: str | None,
                   assignment: str | None, feedback: str | None) -> RunOptions:
     """The options as the command was given them (the config by its path and content)."""
-    return RunOptions(str(config) if config is not None else None,
+    return RunOptions(str(config.resolve()) if config is not None else None,
                       text_hash(config_text) if config_text is not None else None, config_text,
                       deadline.strip() if deadline else None, timezone.strip() if timezone else None,
                       assignment.strip() if assignment else None, feedback)

@@ -39,8 +39,8 @@ from .pipeline import grade, late_rules, with_overrides
 from .reports import (DETAILS_FILE, FEEDBACK_DIR, GRADES_FILE, SUMMARY_FILE, changes, class_rows_from_tables,
                       holds_results, move_previous, read_table, summary_text, write_class_report, write_reports)
 from .results import Gradebook
-from .runoptions import (RUN_FILE, Change, RunRecord, given_options, merged, read_run, recorded_options, settle,
-                         write_run)
+from .runoptions import (RUN_FILE, Change, RunRecord, config_drift, given_options, merged, read_run, recorded_options,
+                         settle, write_run)
 from .samples import MARKER, ROSTER_CSV, SEED, TITLE, write_submissions
 
 FEEDBACK_KINDS = ("html", "pdf", "none")
@@ -195,6 +195,8 @@ def grade_week(
         raise UsageError(f"{outdir}: cannot write the results ({e.strerror or e})") from None
     changed = [str(c) for c in changes(old, rows)] if previous is not None else []
     extra = option_lines(recorded, option_changes, partial=wanted is not None)
+    if config is None and options.config is not None and Path(options.config).is_file():
+        extra += [n for n in [config_drift(options, read_text(Path(options.config), ConfigError))] if n]
     if rules.deadline is not None or not rules.policy.is_none:
         extra.append(f"late work: {rules.describe()}")
     if overrides_from is not None:

@@ -76,10 +76,12 @@ def test_only_with_a_contradicting_option_exits_2_and_writes_nothing(graded, run
 
 def test_force_reuses_the_recorded_options_and_lists_what_changed(graded, runner):
     week, tmp = graded
+    put(tmp, "course.toml", "[late]\nper_day = 50\n")  # edited since: the recorded content is used, and said so
     r = invoke(runner, "grade", tmp / "week", tmp / "moodle.zip", "--out", tmp / "out", "--force")
     assert r.exit_code == 0, r.output
     assert [grades(tmp / "out")[s.id]["percent"] for s in week.students] == ["100", "100", "80", "80", "80"]
-    assert "no option changed since the earlier run" in " ".join(r.stdout.split())
+    said = " ".join(r.stdout.split())
+    assert "no option changed since the earlier run" in said and "course.toml has changed since the earlier run" in said
     r = invoke(runner, "grade", tmp / "week", tmp / "moodle.zip", "--out", tmp / "out", "--force", "--deadline", "2026-01-17T23:59")
     said = " ".join(r.stdout.split())
     assert r.exit_code == 0 and f"options changed since the earlier run: --deadline: {DEADLINE} → 2026-01-17T23:59" in said
