@@ -91,6 +91,15 @@ def _norm_name(text: str) -> str:
     return " ".join(re.split(r"[\s_,.\-]+", text.lower())).strip()
 
 
+def canvas_person_fits(person: str, name: str) -> bool:
+    """Whether the name Canvas wrote in a download's file name (``lovelaceada``, ``noether``: the
+    sortable name lower-cased without spaces, or the surname) is ``name``'s ("Ada Lovelace",
+    "Lovelace, Ada")."""
+    words = [w for w in _norm_name(name.replace(",", " ")).split() if w]
+    wanted = _norm_name(person).replace(" ", "")
+    return bool(words and wanted) and wanted in {"".join(words), "".join(reversed(words)), *words}
+
+
 def name_keys(name: str) -> tuple[str, ...]:
     """A person's name as compared (see ``_norm_name``), also read the other way round:
     "Last, First" (Canvas's ``Student`` column) is also "First Last", and vice versa."""

@@ -33,7 +33,7 @@ from generator.record import Student, Week, asked_names
 from generator.roster import IdIndex
 
 from .diagnose import Diagnosis, diagnose, with_carried_credit, with_diagnosis_codes, with_precision_notes
-from .identify import Identity, LmsName, RosterIndex, identify, latest_first, lms_name
+from .identify import Identity, LmsName, RosterIndex, canvas_person_fits, identify, latest_first, lms_name
 from .integrity import other_work, with_other_work
 from .ingest import SUBMISSION_SUFFIXES, WORKBOOK_SUFFIXES, SubmittedFile, Unreadable, listing, plural
 from .judge import GradeConfig, EntryResult, collect_entries, judge_student, total
@@ -390,14 +390,18 @@ def moodle_folders(owned: Mapping[str, Sequence[tuple[ReadFile, Identity]]]) -> 
                              if rf.name.kind == "moodle"})
 
 
-def canvas_names(owned: Mapping[str, Sequence[tuple[ReadFile, Identity]]]) -> Mapping[str, str]:
+def canvas_names(owned: Mapping[str, Sequence[tuple[ReadFile, Identity]]], week: Week) -> Mapping[str, str]:
     """Student id → the Canvas name of their latest own upload (highest attachment id), for
-    ``canvas-feedback.zip``: Canvas attaches a re-uploaded file to the submission whose user and
-    attachment ids its name carries, so a file another student uploaded never names the student."""
+    ``canvas-feedback.zip``. Canvas attaches a re-uploaded file to the submission whose user and
+    attachment ids its name carries, so the upload must be known to be the student's: the roster
+    maps its Canvas user to them, or (a roster without Canvas's ids) the name Canvas wrote in it
+    is theirs (``canvas_person_fits``) — a file another student uploaded never names the student."""
+    names = {s.id: s.name for s in week.students}
     latest: dict[str, ReadFile] = {}
     for sid, cands in owned.items():
         for rf, who in cands:
-            if rf.name.kind == "canvas" and who.own and who.uploaded_by == sid and (
+            theirs = who.uploaded_by == sid or (who.uploaded_by is None and canvas_person_fits(rf.name.person, names.get(sid, "")))
+            if rf.name.kind == "canvas" and who.own and theirs and (
                     sid not in latest or rf.name.attachment > latest[sid].name.attachment):
                 latest[sid] = rf
     return MappingProxyType({sid: rf.file.name for sid, rf in latest.items()})
@@ -438,7 +442,7 @@ def grade(week: Week, files: Sequence[SubmittedFile], config: GradeConfig | None
         outcomes = [o for o in outcomes if not o.student_id or o.student_id in wanted]
     found = other_work(week, [r for r in results if r.status == GRADED])
     return Gradebook(week, tuple(with_other_work(results, found)), tuple(outcomes), config, moodle_folders(owned), kept,
-                     tuple(conflicts), tuple(found), canvas_names(owned))
+                     tuple(conflicts), tuple(found), canvas_names(owned, week))
 
 
 def with_results(book: Gradebook, results: Iterable[StudentResult]) -> Gradebook:

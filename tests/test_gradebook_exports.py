@@ -129,3 +129,17 @@ def test_the_identifier_goes_under_the_header_moodle_maps_for_the_column_chosen(
     assert invoke(runner, "grade", tmp_path / "week", tmp_path / "subs", "--out", tmp_path / "out").exit_code == 0
     assert table(tmp_path / "out" / "moodle.csv")[:2][0][0] == "ID number"
     assert table(tmp_path / "out" / "moodle.csv")[1][0] == "M-1"
+
+
+def test_canvas_feedback_goes_to_a_plain_roster_student_only_when_the_name_canvas_wrote_is_theirs(runner, tmp_path):
+    week = week_from(runner, tmp_path, "id,name\n00123,Emmy Noether\n00124,Alan Turing\n")
+    emmy, alan = week.students
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("noether_51234_900001_answers.csv", submission_csv(week, emmy, exact_values(emmy)))
+        z.writestr("lovelaceada_51299_900007_alan.csv", submission_csv(week, alan, exact_values(alan)))  # Ada uploaded Alan's
+    subs = put(tmp_path / "subs", "submissions.zip", buf.getvalue())
+    r = invoke(runner, "grade", tmp_path / "week", subs, "--out", tmp_path / "out")
+    assert r.exit_code == 0, r.output
+    with zipfile.ZipFile(tmp_path / "out" / "canvas-feedback.zip") as z:
+        assert [canvas_reads(n) for n in z.namelist()] == [("51234", "900001")]  # never Alan's page to Ada
