@@ -29,7 +29,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Iterable, Mapping, Sequence
@@ -153,7 +154,7 @@ class OverrideResult:
     totals: Mapping[str, float]  # every student given, overrides applied (never below 0)
     applied: tuple[Applied, ...]
     unmatched: tuple[Unmatched, ...]
-    capped: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # student → (total before the cap, the maximum)
+    capped: Mapping[str, tuple[float, float]] = dataclass_field(default_factory=dict)  # student → (total before the cap, the maximum)
 
     def for_student(self, student_id: str) -> tuple[Applied, ...]:
         return tuple(a for a in self.applied if a.student_id == student_id)

@@ -33,7 +33,7 @@ from generator.workflow import generate_week
 from .exports import write_lms_files
 from .feedback import write_feedback
 from .ingest import collect, missing_paths, plural
-from .judge import GradeConfig, grade_config
+from .judge import grade_config
 from .overrides import OVERRIDES_FILE, Override, read_overrides
 from .pipeline import grade, late_rules, with_overrides
 from .reports import (DETAILS_FILE, FEEDBACK_DIR, GRADES_FILE, SUMMARY_FILE, changes, class_rows_from_tables,
