@@ -112,3 +112,17 @@ def test_the_record_round_trips_and_settles_as_documented():
         settle(RunOptions(assignment="Week 3"), rec, partial=True)
     settled, changes = settle(RunOptions(assignment="Week 3"), rec, partial=False)
     assert settled.assignment == "Week 3" and settled.deadline == DEADLINE and [c.option for c in changes] == ["--assignment"]
+
+
+def test_a_feedback_zip_the_run_cannot_write_again_is_removed_not_left_stale(graded, runner):
+    week, tmp = graded
+    (tmp / "out" / "run.json").unlink()  # results of a bpdrill that kept no record: the Moodle folders are unknown
+    first = week.students[0]
+    put(tmp / "loose", "first.csv", submission_csv(week, first, exact_values(first)))
+    r = invoke(runner, "grade", tmp / "week", tmp / "loose", "--out", tmp / "out", "--only", first.id)
+    assert r.exit_code == 0, r.output
+    said = " ".join(r.stdout.split())
+    assert "no record of how these results were graded" in said
+    assert "moodle-feedback.zip: removed" in said and not (tmp / "out" / "moodle-feedback.zip").exists()
+    assert "moodle-feedback.zip" not in said.split("for the LMS:")[1]
+    assert list((tmp / "out").glob("previous-*/moodle-feedback.zip"))  # the earlier one is kept in the copy
