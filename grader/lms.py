@@ -175,10 +175,11 @@ def canvas_column(wanted: str, roster_columns: Sequence[str]) -> CanvasColumn:
     if CANVAS_ASSIGNMENT.match(wanted):
         return CanvasColumn(wanted, False, "")
     listed = ", ".join(repr(c) for c in known[:5]) + (", …" if len(known) > 5 else "")
-    return CanvasColumn(wanted, False, f"Canvas column {wanted!r} names no assignment of the roster's Canvas export"
-                        + (f" ({listed})" if known else "")
-                        + ": importing it creates a new assignment unless one has exactly this title; "
-                        "give --assignment the header of Canvas's own export, e.g. \"Week 3 (123456)\"")
+    which = (f"names no assignment of the roster's Canvas export ({listed})" if known
+             else "has no Canvas assignment id")
+    return CanvasColumn(wanted, False, f"Canvas column {wanted!r} {which}: importing it creates a new assignment "
+                        "unless one has exactly this title; give --assignment the header of Canvas's own export, "
+                        "e.g. \"Week 3 (123456)\"")
 
 
 def moodle_identity(students: Sequence[RosterStudent], identify: str | None = None,

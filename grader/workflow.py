@@ -246,6 +246,8 @@ class DemoRun:
             ("class report", results / "report.html"),
             ("Canvas grades import", results / "canvas.csv"),
             ("Moodle grades import", results / "moodle.csv"),
+            ("Canvas feedback files", results / "canvas-feedback.zip"),
+            ("Moodle feedback files", results / "moodle-feedback.zip"),
         ]
         return [(label, path) for label, path in places if path.exists()]
 
