@@ -14,7 +14,7 @@ def _rule(title: str) -> None:
 
 
 def demo_command(
-    out: Path = typer.Option(Path("bpdrill-demo"), "--out", "-o", help="Folder for the demo week, submissions and results."),
+    out: Path = typer.Option(Path("bpdrill-demo"), "--out", "-o", metavar="DIR", help="Folder for the demo week, submissions and results."),
     force: bool = typer.Option(False, "--force", help="Replace an earlier demo in that folder."),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Render the sheets and keys (slower; skipped when rendering is not possible)."),
 ) -> None:

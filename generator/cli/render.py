@@ -13,7 +13,7 @@ from .terminal import Bars, Paper
 
 def render_command(
     folder: Path = typer.Argument(..., metavar="DIR", help="The week's folder (made by 'bpdrill generate')."),
-    jobs: int = typer.Option(None, "--jobs", "-j", help="Parallel processes (default: all cores)."),
+    jobs: int = typer.Option(None, "--jobs", "-j", metavar="N", help="Parallel processes (default: all cores)."),
     shard: str = typer.Option(None, "--shard", metavar="K/N",
                               help="Render only the K-th of N slices of the roster (for batch systems); "
                                    "then run 'bpdrill combine DIR'."),
