@@ -13,6 +13,7 @@ one template environment per process), then :func:`combine` assembles ``sheets.p
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -261,8 +262,31 @@ def compact_html(week: Week, students: Sequence[Student], paper: str = "a4") -> 
 
 # ---------------------------------------------------------------- edge: HTML → PDF, processes
 
+_SVG = re.compile(r"<svg\b(?P<attrs>[^>]*)>.*?</svg>", re.S)
+
+
+@lru_cache(maxsize=256)
+def _svg_image(svg: str, attrs: str) -> str:
+    cls = re.search(r' class="([^"]*)"', attrs)
+    title = re.search(r"<title>([^<]*)</title>", svg)  # escaped text: as it is in an attribute
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (f'<img class="{cls[1] if cls else ""}" alt="{title[1] if title else ""}" '
+            f'src="data:image/svg+xml;base64,{data}">')
+
+
+def svg_as_images(html: str) -> str:
+    """The page's inline SVGs (drawing, answer grids) as ``data:`` images with their titles as alt text,
+    for weasyprint only (the HTML written beside the PDF keeps them inline).
+
+    Weasyprint parses an inline SVG anew in every page, an image once per run (:class:`_Pdf`'s
+    cache, by address): the grids of a shape and a week's drawing are the same for every student.
+    The same pages, tagged alike (a Figure with the title as /Alt).
+    """
+    return _SVG.sub(lambda m: _svg_image(m[0], m["attrs"]), html)
+
+
 class _Pdf:
-    """One process's weasyprint set-up, shared by all its documents: fonts and the parsed CSS."""
+    """One process's weasyprint set-up, shared by all its documents: fonts, the parsed CSS, the images."""
 
     def __init__(self) -> None:
         from weasyprint import CSS
@@ -270,14 +294,15 @@ class _Pdf:
 
         self.fonts = FontConfiguration()
         self.css = CSS(string=stylesheet(), font_config=self.fonts, base_url=str(TEMPLATES))
+        self.images: dict[str, Any] = {}  # weasyprint's image cache, by address: see svg_as_images
 
     def write(self, html: str, target: Path) -> int:
         """Render a page from :func:`_page` (CSS not inlined: it is parsed once, here) into ``target``,
         whole or not at all."""
         from weasyprint import HTML
 
-        doc = HTML(string=html, base_url=str(TEMPLATES)).render(
-            font_config=self.fonts, stylesheets=[self.css], **PDF_OPTIONS)
+        doc = HTML(string=svg_as_images(html), base_url=str(TEMPLATES)).render(
+            font_config=self.fonts, stylesheets=[self.css], cache=self.images, **PDF_OPTIONS)
         with atomic_output(Path(target)) as f:
             doc.write_pdf(f, finisher=_plain_xref, **PDF_OPTIONS)
         return len(doc.pages)
