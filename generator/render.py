@@ -14,9 +14,11 @@ one template environment per process), then :func:`combine` assembles ``sheets.p
 from __future__ import annotations
 
 import base64
+import gc
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Sequence
@@ -357,11 +359,32 @@ def _text_of(path: Path) -> str | None:
         return None
 
 
+GC_THRESHOLD = (10_000, 50, 100)  # Python's: (700, 10, 10)
+
+
+@contextmanager
+def _few_collections():
+    """Fewer garbage collections while rendering: what is set up so far (weasyprint, fonts, CSS, the
+    record) is frozen out of them, and the young generation is collected every 10,000 allocations, not
+    700 (weasyprint makes many short-lived objects; -3% instructions per student). Restored after."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def _init_worker(week_json: dict[str, Any]) -> None:
-    """A pool worker's week and weasyprint set-up: inherited when the pool forks, else made here."""
+    """A pool worker's week and weasyprint set-up: inherited when the pool forks (with the parent's
+    frozen objects and collection threshold), else made here."""
     if "pdf" not in _WORKER:
         _WORKER["week"] = week_from_json(week_json)
         _WORKER["pdf"] = _Pdf()
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLD)
 
 
 def _render_chunk(folder: str, ids: list[str], paper: str, fresh: bool) -> list[bool]:
@@ -414,17 +437,18 @@ def render_week(folder: Path, week: Week, *, jobs: int | None = None, shard: tup
         if jobs == 1 or len(students) <= 1:
             pdf = _Pdf()
             rendered = 0
-            for s in students:
-                rendered += _render_student(pdf, folder, week, s, paper, fresh)
-                bar.advance(task)
-            if shard is None:
-                combine(folder, week, paper, pdf)
+            with _few_collections():
+                for s in students:
+                    rendered += _render_student(pdf, folder, week, s, paper, fresh)
+                    bar.advance(task)
+                if shard is None:
+                    combine(folder, week, paper, pdf)
             return rendered
         ids = [s.id for s in students]
         # set up weasyprint once, here: forked workers inherit it (and its imports) instead of each repeating it
         _WORKER.update(week=week, pdf=_Pdf())
         try:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(ids)), initializer=_init_worker,
+            with _few_collections(), ProcessPoolExecutor(max_workers=min(jobs, len(ids)), initializer=_init_worker,
                                      initargs=(week_to_json(week),)) as pool:
                 # keys-compact needs only the record: it goes first, off the end of the run
                 done = [pool.submit(_write_compact, str(folder), paper)] if shard is None else []
