@@ -147,6 +147,7 @@ class Template:
     others: bytes  # a zip of every member but the answer sheet (compressed once)
     sheet_info: zipfile.ZipInfo  # the answer sheet's entry (name, date, compression)
     pieces: tuple[bytes, ...]  # the answer sheet's XML cut at each id cell's text
+    char_refs: bool = False  # openpyxl wrote non-ASCII text as character references (it does with lxml)
 
 
 def layout_of(rows: Sequence[Row], title: str = "") -> tuple[str, Layout] | None:
@@ -168,26 +169,30 @@ def build_template(layout: Layout) -> Template | None:
     rows = [(PLACEHOLDER, *e) for e in entries]
     data = io.BytesIO()
     build_answer_workbook(rows, title).save(data)
-    marker = _ID_CELL.format(PLACEHOLDER).encode()
+    # openpyxl writes the placeholder as UTF-8, or as character references when it writes with lxml
+    placeholders = [PLACEHOLDER.encode(), PLACEHOLDER.encode("ascii", "xmlcharrefreplace")]
+    marker = placeholders[0]
     others = io.BytesIO()
     sheet_info = pieces = None
     with zipfile.ZipFile(data) as src, zipfile.ZipFile(others, "w") as dst:
         for info in src.infolist():
             body = src.read(info)
             if info.filename == ANSWER_PART:
-                sheet_info, pieces = info, tuple(body.split(marker))
-            elif PLACEHOLDER.encode() in body:
+                marker = next((m for m in placeholders if m in body), placeholders[0])
+                sheet_info, pieces = info, tuple(body.split(_ID_CELL.encode().replace(b"{}", marker)))
+            elif any(m in body for m in placeholders):
                 return None
             else:
                 dst.writestr(info, body)
-    if pieces is None or len(pieces) != len(rows) + 1 or any(PLACEHOLDER.encode() in p for p in pieces):
+    if pieces is None or len(pieces) != len(rows) + 1 or any(m in p for p in pieces for m in placeholders):
         return None
-    return Template(others.getvalue(), sheet_info, pieces)
+    return Template(others.getvalue(), sheet_info, pieces, char_refs=marker != placeholders[0])
 
 
 def patched_workbook(template: Template, sid: str) -> bytes:
-    """The template's workbook with ``sid`` in every id cell (XML-escaped, UTF-8)."""
-    cell = _ID_CELL.format(xml_escape(sid)).encode()
+    """The template's workbook with ``sid`` in every id cell (XML-escaped, UTF-8 or character
+    references as openpyxl wrote the template)."""
+    cell = _ID_CELL.format(xml_escape(sid)).encode(*(("ascii", "xmlcharrefreplace") if template.char_refs else ()))
     out = io.BytesIO(template.others)
     out.seek(0, io.SEEK_END)
     info = zipfile.ZipInfo(template.sheet_info.filename, template.sheet_info.date_time)
