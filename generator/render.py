@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Sequence
 
 import numpy as np
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from . import notation as nt
@@ -60,7 +59,10 @@ def _svgsup(text: str) -> Markup:
 
 
 @lru_cache(maxsize=1)
-def environment() -> Environment:
+def environment() -> Any:
+    """The templates' jinja2 Environment (imported here: ``generate --no-pdf`` never needs it)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     nt.register(env)

@@ -187,14 +187,36 @@ def shared_variants(students: Iterable[Student]) -> list[tuple[str, ...]]:
 TEMPLATE_HEADER = ("student_id", "problem", "quantity", "row", "col", "value")
 
 
+def _blank_rows(week: Week, student: Student) -> str:
+    """The template's rows of one student (value empty): the rows of a week's first student with
+    these answer shapes, with this student's id (a class of 1,000 has one or two shapes)."""
+    shapes = (week.asked, tuple(tuple((n, a.shape) for n, a in sp.answers.items()) for sp in student.problems))
+    rows = _BLANK_ROWS.get(shapes)
+    if rows is None:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerows(("", k, name, i, j, "") for k, name, i, j in asked_entries(week, student))
+        rows = _BLANK_ROWS[shapes] = buf.getvalue().splitlines(keepends=True)  # each starts with the id's ","
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow((student.id, ""))
+    sid = buf.getvalue()[:-2]  # the id as csv writes it in a row (quoted if it needs to be)
+    return "".join(sid + row for row in rows)
+
+
+_BLANK_ROWS: dict[tuple, list[str]] = {}
+
+
 def answer_csv(week: Week, students: Iterable[Student], filled: bool = False) -> str:
     """The answer template (value empty) or, ``filled``, the key: a complete, correct submission."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(TEMPLATE_HEADER)
     for s in students:
+        if not filled:
+            buf.write(_blank_rows(week, s))
+            continue
         for k, name, i, j in asked_entries(week, s):
-            value = repr(float(s.problems[k - 1].answers[name][i - 1, j - 1])) if filled else ""
+            value = repr(float(s.problems[k - 1].answers[name][i - 1, j - 1]))
             w.writerow((s.id, k, name, i, j, value))
     return buf.getvalue()
 

@@ -13,7 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from generator import notation
@@ -33,7 +32,9 @@ PRINTED_CHARS = 10  # on paper, where a 4-column matrix must fit its column
 
 
 @lru_cache(maxsize=1)
-def environment() -> Environment:
+def environment() -> Any:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined  # here: only feedback pages need it
+
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     notation.register(env)
