@@ -77,11 +77,25 @@ def write_submissions(week: Path, folder: Path) -> None:
             csv.writer(f).writerows([header, *own])
 
 
+def weasyprint_version() -> str:
+    from importlib.metadata import version
+
+    return version("weasyprint")
+
+
 def subsetter_used() -> bool:
     sys.path.insert(0, str(ROOT))
     from generator.subsetter import found
 
     return found()
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
 
 
 def main() -> None:
@@ -120,7 +134,7 @@ def main() -> None:
         return statistics.median(t[i] for t in runs[key])
 
     print(f"bpdrill bench, {time.strftime('%Y-%m-%d %H:%M %Z')}, {platform.node()}: {jobs} cores, "
-          f"{platform.processor() or platform.machine()}, Python {platform.python_version()}")
+          f"{cpu_model()}, Python {platform.python_version()}, weasyprint {weasyprint_version()}")
     print(f"load average (1, 5, 15 min) before {' '.join(f'{v:.2f}' for v in load_before)}, "
           f"after {' '.join(f'{v:.2f}' for v in load_after)} (other work slows wall-clock times)")
     print(f"HarfBuzz font subsetter used by weasyprint: {'yes' if subsetter_used() else 'NO (apt-get install libharfbuzz-subset0)'}")
