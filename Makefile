@@ -14,6 +14,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed
+	@$(BIN)/python -m generator.subsetter
 
 demo: install
 	$(BIN)/bpdrill demo --out bpdrill-demo --force

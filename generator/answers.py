@@ -43,14 +43,36 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 TEMPLATE_HEADER = ("student_id", "problem", "quantity", "row", "col", "value")
 
 
+def _blank_rows(week: Week, student: Student) -> str:
+    """The template's rows of one student (value empty): the rows of a week's first student with
+    these answer shapes, with this student's id (a class of 1,000 has one or two shapes)."""
+    shapes = (week.asked, tuple(tuple((n, a.shape) for n, a in sp.answers.items()) for sp in student.problems))
+    rows = _BLANK_ROWS.get(shapes)
+    if rows is None:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerows(("", k, name, i, j, "") for k, name, i, j in asked_entries(week, student))
+        rows = _BLANK_ROWS[shapes] = buf.getvalue().splitlines(keepends=True)  # each starts with the id's ","
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow((student.id, ""))
+    sid = buf.getvalue()[:-2]  # the id as csv writes it in a row (quoted if it needs to be)
+    return "".join(sid + row for row in rows)
+
+
+_BLANK_ROWS: dict[tuple, list[str]] = {}
+
+
 def answer_csv(week: Week, students: Iterable[Student], filled: bool = False) -> str:
     """The answer template (value empty) or, ``filled``, the key: a complete, correct submission."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(TEMPLATE_HEADER)
     for s in students:
+        if not filled:
+            buf.write(_blank_rows(week, s))
+            continue
         for k, name, i, j in asked_entries(week, s):
-            value = repr(float(s.problems[k - 1].answers[name][i - 1, j - 1])) if filled else ""
+            value = repr(float(s.problems[k - 1].answers[name][i - 1, j - 1]))
             w.writerow((s.id, k, name, i, j, value))
     return buf.getvalue()
 
@@ -209,6 +231,7 @@ class Template:
     others: bytes  # a zip of every member but the answer sheet (compressed once)
     sheet_info: zipfile.ZipInfo  # the answer sheet's entry (name, date, compression)
     pieces: tuple[bytes, ...]  # the answer sheet's XML cut at each id cell's text
+    char_refs: bool = False  # openpyxl wrote non-ASCII text as character references (it does with lxml)
 
 
 def layout_of(rows: Sequence[Row], title: str = "") -> tuple[str, Layout] | None:
@@ -230,26 +253,30 @@ def build_template(layout: Layout) -> Template | None:
     rows = [(PLACEHOLDER, *e) for e in entries]
     data = io.BytesIO()
     build_answer_workbook(rows, title).save(data)
-    marker = _ID_CELL.format(PLACEHOLDER).encode()
+    # openpyxl writes the placeholder as UTF-8, or as character references when it writes with lxml
+    placeholders = [PLACEHOLDER.encode(), PLACEHOLDER.encode("ascii", "xmlcharrefreplace")]
+    marker = placeholders[0]
     others = io.BytesIO()
     sheet_info = pieces = None
     with zipfile.ZipFile(data) as src, zipfile.ZipFile(others, "w") as dst:
         for info in src.infolist():
             body = src.read(info)
             if info.filename == ANSWER_PART:
-                sheet_info, pieces = info, tuple(body.split(marker))
-            elif PLACEHOLDER.encode() in body:
+                marker = next((m for m in placeholders if m in body), placeholders[0])
+                sheet_info, pieces = info, tuple(body.split(_ID_CELL.encode().replace(b"{}", marker)))
+            elif any(m in body for m in placeholders):
                 return None
             else:
                 dst.writestr(info, body)
-    if pieces is None or len(pieces) != len(rows) + 1 or any(PLACEHOLDER.encode() in p for p in pieces):
+    if pieces is None or len(pieces) != len(rows) + 1 or any(m in p for p in pieces for m in placeholders):
         return None
-    return Template(others.getvalue(), sheet_info, pieces)
+    return Template(others.getvalue(), sheet_info, pieces, char_refs=marker != placeholders[0])
 
 
 def patched_workbook(template: Template, sid: str) -> bytes:
-    """The template's workbook with ``sid`` in every id cell (XML-escaped, UTF-8)."""
-    cell = _ID_CELL.format(xml_escape(sid)).encode()
+    """The template's workbook with ``sid`` in every id cell (XML-escaped, UTF-8 or character
+    references as openpyxl wrote the template)."""
+    cell = _ID_CELL.format(xml_escape(sid)).encode(*(("ascii", "xmlcharrefreplace") if template.char_refs else ()))
     out = io.BytesIO(template.others)
     out.seek(0, io.SEEK_END)
     info = zipfile.ZipInfo(template.sheet_info.filename, template.sheet_info.date_time)

@@ -217,17 +217,20 @@ def write_text_atomic(path: Path, text: str) -> None:
         f.write(text.encode("utf-8"))
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False).encode  # made once: json.dumps(..., ensure_ascii=False) makes one per call
+
+
 def dumps_record(data: Any, indent: str = "") -> str:
     """JSON for people: objects indented, each number list or matrix on one line.
 
     (json.dumps with indent= puts every number on its own line and is slow on a large class.)"""
     inner = indent + " "
     if isinstance(data, dict) and data:
-        items = (f"{inner}{json.dumps(k, ensure_ascii=False)}: {dumps_record(v, inner)}" for k, v in data.items())
+        items = (f"{inner}{_JSON(k)}: {dumps_record(v, inner)}" for k, v in data.items())
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     if isinstance(data, list) and data and any(isinstance(v, dict) for v in data):
         return "[\n" + ",\n".join(inner + dumps_record(v, inner) for v in data) + "\n" + indent + "]"
-    return json.dumps(data, ensure_ascii=False)
+    return _JSON(data)
 
 
 def write_week(folder: Path, week: Week) -> Path:

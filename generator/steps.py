@@ -384,6 +384,7 @@ _NAME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+@lru_cache(maxsize=4096)  # the same few names for every student of a week, and in every file graded
 def parse_name(name: str) -> tuple[str, int | None]:
     """``"W2_new"`` → ``("W_new", 2)``; ``"loss"`` → ``("loss", None)``; unknown → ValueError.
 

@@ -139,8 +139,9 @@ def _propagated(step: PlannedStep, act: Activation, values: dict, errors: dict, 
         if err is None:
             continue
         original = kwargs[arg]
+        moved = original + err
         for mask in groups[arg]:
-            kwargs[arg] = np.where(mask, original + err, original)
+            kwargs[arg] = np.where(mask, moved, original)
             total += np.abs(step.step.fn(act, **kwargs) - base)
         kwargs[arg] = original
     return total

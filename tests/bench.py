@@ -1,24 +1,27 @@
-"""`make bench`: how fast sheets and keys render, beside weasyprint alone and R/exams.
+"""`make bench`: how fast a week is made, measured here and now (it quotes no figure it did not measure).
 
-For N students (default 20), each as a whole process in the same run:
-  - `bpdrill generate --jobs 1` and `--jobs 2` (the whole weekly run: record, answer templates,
-    every sheet and key, sheets.pdf, keys.pdf, keys-compact.pdf; the speedup of two processes);
-  - weasyprint alone rendering the very HTML files that generate wrote (sheets/*.html,
-    keys/*.html), one Python process, same PDF/UA option: the floor our run is compared with;
-and, in this process, seconds per student and per page for sheets and for keys separately; then
-`bpdrill generate --no-pdf` for 1,000 students of a 2-2-2 week (drawing every mistake apart included;
-before sampler 3 it took about 1.4 s of CPU on these machines, and should stay within twice that).
-The load average is printed before and after: other work on the machine skews the numbers.
+In one run, each a whole process (start-up included), interleaved over --rounds rounds so that other
+work on the machine slows all of them alike:
+  - `bpdrill generate --jobs 1` and `--jobs N` (N: all cores) for --students students: the record,
+    answer templates, every sheet and key, sheets.pdf, keys.pdf, keys-compact.pdf;
+  - weasyprint alone rendering the very HTML files that generate wrote (sheets/*.html, keys/*.html),
+    one Python process, same PDF/UA option: the floor our run is compared with;
+then `bpdrill generate --no-pdf` for 1,000 students and `bpdrill grade` of their 1,000 submissions
+with HTML feedback. It prints whether weasyprint used HarfBuzz's font subsetter and the load average
+before and after: with other work running the wall-clock times grow (CPU times less so).
 A benchmark, not a test: it prints numbers and never fails on them.
 
-    python tests/bench.py [--students N]
+    python tests/bench.py [--students 20] [--rounds 2] [--class-size 1000]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
+import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,7 +30,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-R_EXAMS = 1.4  # s per student, sheet + solution (LaTeX), on these machines
 
 WEASYPRINT_ALONE = """
 import sys
@@ -52,84 +54,101 @@ def timed(cmd: list[str]) -> tuple[float, float]:
 
 def bpdrill(*args: str) -> list[str]:
     exe = BIN / "bpdrill"
-    return [str(exe)] + list(args) if exe.exists() else [sys.executable, "-m", "generator.cli", *args]
+    return [str(exe)] + list(args) if exe.exists() else [sys.executable, "-c", "from generator.cli import main; main()", *args]
 
 
-def per_kind(folder: Path) -> dict[str, tuple[float, float, int]]:
-    """Wall and CPU seconds and pages for all sheets, then all keys, rendered in this process (HTML → PDF)."""
-    from generator.record import read_week
-    from generator.render import PdfWriter, key_html, sheet_html
+def write_roster(path: Path, n: int) -> Path:
+    path.write_text("id,name,Section\n" + "".join(f"s{i:04d},Student {i},{'AB'[i % 2]}\n" for i in range(n)))
+    return path
 
-    week = read_week(folder)
-    pdf = PdfWriter()
-    out = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for kind, make in (("sheets", sheet_html), ("keys", key_html)):
-            seconds, cpu, pages = 0.0, 0.0, 0
-            for s in week.students:
-                start, start_cpu = time.perf_counter(), time.process_time()
-                pages += pdf.write(make(week, s), Path(tmp) / "x.pdf")
-                seconds += time.perf_counter() - start
-                cpu += time.process_time() - start_cpu
-            out[kind] = (seconds, cpu, pages)
-    return out
+
+def write_submissions(week: Path, folder: Path) -> None:
+    """Every student's answer file from the week's key; every third student has one entry wrong."""
+    key = subprocess.run(bpdrill("key", str(week), "--format", "csv"), check=True, capture_output=True, text=True).stdout
+    header, *rows = list(csv.reader(key.splitlines()))
+    by_id: dict[str, list[list[str]]] = {}
+    for row in rows:
+        by_id.setdefault(row[0], []).append(row)
+    folder.mkdir()
+    for n, (sid, own) in enumerate(by_id.items()):
+        if n % 3 == 0:
+            own[-1][-1] = str(float(own[-1][-1]) + 1)
+        with open(folder / f"{sid}.csv", "w", newline="") as f:
+            csv.writer(f).writerows([header, *own])
+
+
+def weasyprint_version() -> str:
+    from importlib.metadata import version
+
+    return version("weasyprint")
+
+
+def subsetter_used() -> bool:
+    sys.path.insert(0, str(ROOT))
+    from generator.subsetter import found
+
+    return found()
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", type=int, default=20)
-    n = ap.parse_args().students
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--class-size", type=int, default=1000)
+    args = ap.parse_args()
+    n, jobs = args.students, os.cpu_count() or 1
+    load_before = os.getloadavg()
+    runs: dict[str, list[tuple[float, float]]] = {"jobs1": [], "jobsN": [], "alone": [], "nopdf": [], "grade": []}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        roster = tmp / "roster.csv"
-        roster.write_text("id,name,Section\n" + "".join(f"s{i:04d},Student {i},{'AB'[i % 2]}\n" for i in range(n)))
-        week = tmp / "week"
-        load = os.getloadavg()[0]
+        roster = write_roster(tmp / "roster.csv", n)
+        big = write_roster(tmp / "class.csv", args.class_size)
+        for r in range(args.rounds):
+            def generate(out: Path, *more: str) -> tuple[float, float]:
+                return timed(bpdrill("generate", "--out", str(out), "--seed", "bench", "--no-progress", *more))
 
-        def generate(out: Path, jobs: int) -> float:
-            return timed(bpdrill("generate", "--out", str(out), "--roster", str(roster), "--seed", "bench",
-                                 "--jobs", str(jobs)))
+            week = tmp / f"w1-{r}"
+            runs["jobs1"].append(generate(week, "--roster", str(roster), "--jobs", "1"))
+            runs["jobsN"].append(generate(tmp / f"wN-{r}", "--roster", str(roster), "--jobs", str(jobs)))
+            html = sorted(str(p) for kind in ("sheets", "keys") for p in (week / kind).glob("*.html"))
+            alone = tmp / f"alone-{r}"
+            alone.mkdir()
+            runs["alone"].append(timed([sys.executable, "-c", WEASYPRINT_ALONE, str(alone), *html]))
+            runs["nopdf"].append(generate(tmp / f"class-{r}", "--roster", str(big), "--no-pdf"))
+        submissions = tmp / "submissions"
+        write_submissions(tmp / "class-0", submissions)
+        for r in range(args.rounds):
+            runs["grade"].append(timed(bpdrill("grade", str(tmp / "class-0"), str(submissions),
+                                               "--out", str(tmp / f"grades-{r}"), "--feedback", "html")))
+    load_after = os.getloadavg()
 
-        t1 = generate(week, 1)
-        t2 = generate(tmp / "week2", 2)
-        html = sorted(str(p) for kind in ("sheets", "keys") for p in (week / kind).glob("*.html"))
-        alone_out = tmp / "alone"
-        alone_out.mkdir()
-        tw = timed([sys.executable, "-c", WEASYPRINT_ALONE, str(alone_out), *html])
-        kinds = per_kind(week)
+    def median(key: str, i: int) -> float:
+        return statistics.median(t[i] for t in runs[key])
 
-    print(f"bpdrill generate, {n} students (A4, tagged PDF/UA-1), whole processes in one run; "
-          f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after (2 free cores: < 0.5)")
-    print("(wall-clock seconds; CPU seconds, all processes included, are steadier when the machine is busy)")
-    print(f"{'':34}{'s/student':>11}{'CPU s/st.':>11}{'s/page':>9}{'pages':>7}")
-    for kind, (sec, cpu, pages) in kinds.items():
-        print(f"  {kind + ' (in-process, HTML→PDF)':32}{sec / n:11.3f}{cpu / n:11.3f}{sec / pages:9.3f}{pages:7d}")
-    total_pages = sum(p for *_, p in kinds.values())
-    for label, (sec, cpu) in (("generate --jobs 1 (whole run)", t1), ("generate --jobs 2 (whole run)", t2),
-                              ("weasyprint alone, same HTML", tw)):
-        print(f"  {label:32}{sec / n:11.3f}{cpu / n:11.3f}{sec / total_pages:9.3f}")
-    print(f"  {'R/exams (LaTeX), for reference':32}{R_EXAMS:11.3f}")
-    print(f"generate --jobs 1 / weasyprint alone: {t1[0] / tw[0]:.2f}x wall, {t1[1] / tw[1]:.2f}x CPU (goal ≤ 1.3x, "
-          f"at most 1.5x; the run also makes the record, combines sheets.pdf, keys.pdf, renders keys-compact.pdf)")
-    print(f"speedup of --jobs 2 over --jobs 1: {t1[0] / t2[0]:.2f}x (goal ≥ 1.35x, near 2x on 2 free cores)")
-    print(f"per student on one core vs R/exams: {t1[0] / n:.2f} s vs {R_EXAMS} s ({R_EXAMS / (t1[0] / n):.1f}x faster)")
-
-
-DRAWING_BEFORE = 1.4  # CPU s of `generate --no-pdf` for 1,000 students of 2-2-2 before sampler 3
-
-
-def drawing() -> None:
-    """`generate --no-pdf` for 1,000 students of a 2-2-2 week: drawing, tolerances, record, templates."""
-    with tempfile.TemporaryDirectory() as tmp:
-        roster = Path(tmp) / "roster.csv"
-        roster.write_text("id,name\n" + "".join(f"s{i:04d},Student {i}\n" for i in range(1000)))
-        sec, cpu = timed(bpdrill("generate", "--no-pdf", "--no-progress", "--out", str(Path(tmp) / "week"),
-                                 "--roster", str(roster), "--seed", "bench"))
-    print(f"generate --no-pdf, 1,000 students of 2-2-2: {sec:.2f} s wall, {cpu:.2f} s CPU "
-          f"({cpu / DRAWING_BEFORE:.2f}x the {DRAWING_BEFORE} s CPU before sampler 3; goal ≤ 2x)")
+    print(f"bpdrill bench, {time.strftime('%Y-%m-%d %H:%M %Z')}, {platform.node()}: {jobs} cores, "
+          f"{cpu_model()}, Python {platform.python_version()}, weasyprint {weasyprint_version()}")
+    print(f"load average (1, 5, 15 min) before {' '.join(f'{v:.2f}' for v in load_before)}, "
+          f"after {' '.join(f'{v:.2f}' for v in load_after)} (other work slows wall-clock times)")
+    print(f"HarfBuzz font subsetter used by weasyprint: {'yes' if subsetter_used() else 'NO (apt-get install libharfbuzz-subset0)'}")
+    print(f"median of {args.rounds} interleaved rounds, whole processes:")
+    print(f"{'':44}{'wall s/student':>15}{'CPU s/student':>15}")
+    for key, label in (("jobs1", "generate --jobs 1"), ("jobsN", f"generate --jobs {jobs}"),
+                       ("alone", "weasyprint alone, the same HTML")):
+        print(f"  {label + f' ({n} students)':42}{median(key, 0) / n:15.3f}{median(key, 1) / n:15.3f}")
+    print(f"  generate --jobs 1 / weasyprint alone: {median('jobs1', 0) / median('alone', 0):.2f}x wall, "
+          f"{median('jobs1', 1) / median('alone', 1):.2f}x CPU (the run also writes the record, templates and combined PDFs)")
+    print(f"{'':44}{'wall s':>15}{'CPU s':>15}")
+    print(f"  {f'generate --no-pdf, {args.class_size} students':42}{median('nopdf', 0):15.2f}{median('nopdf', 1):15.2f}")
+    print(f"  {f'grade {args.class_size} submissions, HTML feedback':42}{median('grade', 0):15.2f}{median('grade', 1):15.2f}")
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()
-    drawing()

@@ -125,6 +125,27 @@ def test_combined_pdfs_sorted_by_section_then_name_each_from_an_odd_page(week_di
         assert start == len(pages)
 
 
+def bookmarks(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """(depth, title, page index) of every bookmark, in order."""
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                yield from walk(item, depth + 1)
+            else:
+                yield depth, item.title, reader.get_destination_page_number(item)
+    return list(walk(reader.outline, 0))
+
+
+def test_combined_pdfs_keep_each_students_bookmarks_on_their_own_pages(week_dir):
+    for kind in ("sheets", "keys"):
+        want, start = [], 0
+        for s in print_order(small_week().students):
+            part = PdfReader(week_dir / kind / f"{s.file}.pdf")
+            want += [(depth, title, start + page) for depth, title, page in bookmarks(part)]
+            start += len(part.pages) + len(part.pages) % 2
+        assert want and bookmarks(PdfReader(week_dir / f"{kind}.pdf")) == want
+
+
 def test_print_order_is_the_unicode_collation_and_by_surname_when_the_roster_has_one():
     from dataclasses import replace
 
