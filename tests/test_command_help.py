@@ -20,3 +20,13 @@ def test_grade_help_names_every_file_it_writes(runner):
     text = " ".join(invoke(runner, "grade", "--help").stdout.split())
     for name in ("grades.csv", "canvas.csv", "moodle.csv", "moodle-feedback.zip", "canvas-feedback.zip", "run.json"):
         assert name.replace("-", "- ") in text or name in text, name
+
+
+@pytest.mark.parametrize("command, usage", [
+    (["solve"], "bpdrill solve [OPTIONS] PROBLEM.json"),
+    (["grade"], "bpdrill grade [OPTIONS] DIR SUBMISSION..."),
+    (["mail", "sheets"], "bpdrill mail sheets [OPTIONS] DIR"),
+])
+def test_usage_lines_name_required_arguments_plainly(runner, command, usage):
+    text = invoke(runner, *command, "--help").stdout
+    assert f"Usage: {usage}" in text and "{" not in text.splitlines()[0], text

@@ -10,10 +10,12 @@ it. Any :class:`~generator.errors.BpdrillError` becomes one line on stderr and e
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from typing import Any, Callable
 
 import typer
+from typer.core import TyperCommand
 
 from ..version import __version__
 from ..errors import BpdrillError
@@ -67,15 +69,23 @@ def _root(
     pass
 
 
+class Command(TyperCommand):
+    """A command whose usage line writes a required argument as its name (``DIR``), an optional one in
+    brackets, as usage lines do (typer 0.29 writes ``{DIR}``)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [re.sub(r"^\{(.*)\}", r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
+
+
 for _name, _command in COMMANDS:
-    app.command(_name)(one_line_errors(_command))
+    app.command(_name, cls=Command)(one_line_errors(_command))
 
 # groups of commands (``bpdrill mail sheets``), after the single ones: name, help, their (name, command)s
 GROUPS = (("mail", mail.HELP, mail.COMMANDS),)
 for _name, _help, _commands in GROUPS:
     _group = typer.Typer(help=_help, no_args_is_help=True)
     for _sub, _command in _commands:
-        _group.command(_sub)(one_line_errors(_command))
+        _group.command(_sub, cls=Command)(one_line_errors(_command))
     app.add_typer(_group, name=_name)
 
 
