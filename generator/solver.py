@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Iterator, Mapping
 
 import numpy as np
 
-from .problem import Problem, frozen_array
+from .problem import Layer, Problem, column, frozen_array
 from .steps import PlannedStep, plan
 
 
@@ -59,6 +60,25 @@ def solve(problem: Problem) -> Solution:
     for _, values in walk(problem):
         pass
     return solution_from(problem, values)
+
+
+Kind = tuple  # (layer sizes, activations, loss): what a problem's plan and every shape depend on
+
+
+def kind_of(problem: Problem) -> Kind:
+    """What the steps, their activations and every quantity's shape depend on (not the numbers)."""
+    return problem.sizes, tuple(layer.activation for layer in problem.layers), problem.loss
+
+
+@lru_cache(maxsize=64)
+def shapes_of(kind: Kind) -> Mapping[str, tuple[int, ...]]:
+    """The shape of every quantity, givens included, of a problem of this ``kind``."""
+    sizes, acts, loss = kind
+    layers = tuple(Layer(frozen_array(np.full((n, m + 1), 0.5)), act) for m, n, act in zip(sizes, sizes[1:], acts))
+    y = column((np.arange(sizes[-1]) == 0).astype(float))
+    problem = Problem(column(np.full(sizes[0], 0.5)), y, layers, loss, 0.1)
+    values = {**problem.givens(), **solve(problem).values}
+    return MappingProxyType({name: v.shape for name, v in values.items()})
 
 
 def first_non_finite(solution: Solution) -> str | None:
