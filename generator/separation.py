@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
 from .solver import Kind, Solution, kind_of, shapes_of
-from .steps import Mistake, PlannedStep, plan
+from .activations import ACTIVATIONS, Activation
+from .steps import plan
 
 _EXACT = 16 * np.finfo(float).eps  # relative: what still counts as the very same number
 _ZERO = 1e-15
@@ -38,11 +39,13 @@ class Hidden:
 
 @dataclass(frozen=True)
 class _Pairs:
-    """The (step, applicable same-shape mistake) pairs of one kind of network, in the plan's order,
-    with the entries no mistake can show at (the constant 1 of X^[l]): the same for every draft."""
+    """The (step, applicable same-shape mistake) pairs of one kind of network, in the plan's order:
+    the same for every draft, so laid out once (:func:`_pairs`)."""
 
-    blocks: tuple[tuple[PlannedStep, str, Mistake], ...]  # (step, its layer's activation, mistake)
-    constant: np.ndarray  # per entry of all blocks, flattened
+    rows: tuple[tuple[str, str], ...]  # (code, quantity) of each block of entries
+    starts: np.ndarray  # where each block starts
+    blocks: tuple[tuple[Callable, Activation, tuple[tuple[str, str], ...]], ...]  # (mistake's fn, activation, (argument, quantity)…)
+    varies: np.ndarray  # per entry: not a constant the step gives whatever its inputs (the 1 of X^[l])
 
 
 @lru_cache(maxsize=64)
@@ -50,21 +53,25 @@ def _pairs(kind: Kind) -> _Pairs:
     """The pairs of a ``kind`` of network (:func:`~generator.solver.kind_of`). Shapes and constant
     entries are found at generic points (values in (0.2, 0.8)): they do not depend on the values."""
     sizes, acts, loss = kind
+    shapes = shapes_of(kind)
     rng = np.random.default_rng(0)
-    values = {q: rng.uniform(0.2, 0.8, shape) for q, shape in shapes_of(kind).items()}
-    blocks, constant = [], []
+    values = {q: rng.uniform(0.2, 0.8, shape) for q, shape in shapes.items()}
+    rows, blocks, constant = [], [], []
     with np.errstate(all="ignore"):
         for step in plan(len(sizes) - 1, loss):
             act = acts[step.layer - 1]
-            right_shape = shapes_of(kind)[step.name]
             for m in step.mistakes(act):
-                if np.shape(step.compute_mistake(m, act, values)) != right_shape:
+                if np.shape(step.compute_mistake(m, act, values)) != shapes[step.name]:
                     continue
-                at = [np.asarray(step.compute(act, {q: rng.uniform(0.2, 0.8, np.shape(values[q])) for q in step.args.values()}))
+                at = [np.asarray(step.compute(act, {q: rng.uniform(0.2, 0.8, shapes[q]) for q in step.args.values()}))
                       for _ in range(2)]
-                blocks.append((step, act, m))
+                args = {**step.args, **(m.uses(step.layer) if m.uses else {})}
+                rows.append((m.key, step.name))
+                blocks.append((m.fn, ACTIVATIONS[act], tuple(args.items())))
                 constant.append((at[0] == at[1]).ravel())
-    return _Pairs(tuple(blocks), np.concatenate(constant) if constant else np.zeros(0, dtype=bool))
+    sizes_of_blocks = [c.size for c in constant]
+    return _Pairs(tuple(rows), np.cumsum([0] + sizes_of_blocks[:-1]).astype(int), tuple(blocks),
+                  ~np.concatenate(constant) if constant else np.zeros(0, dtype=bool))
 
 
 @dataclass(frozen=True)
@@ -94,20 +101,19 @@ class Separation:
 def separation(solution: Solution, tolerances: Mapping[str, np.ndarray]) -> Separation:
     """Every applicable mistake of every entry of ``solution``, judged against ``tolerances``."""
     pairs = _pairs(kind_of(solution.problem))
-    if not pairs.blocks:
+    if not pairs.rows:
         empty = np.zeros(0, dtype=bool)
-        return Separation((), np.zeros(0, dtype=int), empty, empty)
+        return Separation((), pairs.starts, empty, empty)
     values = {**solution.problem.givens(), **solution.values}
     with np.errstate(all="ignore"):
-        wrongs = [np.asarray(step.compute_mistake(m, act, values), dtype=float).ravel() for step, act, m in pairs.blocks]
-        wrong = np.concatenate(wrongs)
-        right = np.concatenate([np.asarray(solution[step.name]).ravel() for step, _, _ in pairs.blocks])
-        tol = np.concatenate([np.asarray(tolerances[step.name]).ravel() for step, _, _ in pairs.blocks])
+        wrong = np.concatenate([np.asarray(fn(act, **{a: values[q] for a, q in args}), dtype=float).ravel()
+                                for fn, act, args in pairs.blocks])
+        right = np.concatenate([values[name].ravel() for _, name in pairs.rows])
+        tol = np.concatenate([np.asarray(tolerances[name]).ravel() for _, name in pairs.rows])
         diff = np.abs(wrong - right)
-        exact = ((diff <= _EXACT * (np.abs(wrong) + np.abs(right))) | (diff <= _ZERO)) & ~pairs.constant
-        near = ~exact & ~(diff > tol) & ~pairs.constant
-    starts = np.cumsum([0] + [len(w) for w in wrongs[:-1]])
-    return Separation(tuple((m.key, step.name) for step, _, m in pairs.blocks), starts, exact, near)
+        exact = ((diff <= _EXACT * (np.abs(wrong) + np.abs(right))) | (diff <= _ZERO)) & pairs.varies
+        near = ~exact & ~(diff > tol) & pairs.varies
+    return Separation(pairs.rows, pairs.starts, exact, near)
 
 
 def unresolved(solution: Solution, tolerances: Mapping[str, np.ndarray]) -> int:

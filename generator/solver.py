@@ -9,6 +9,7 @@ from typing import Iterator, Mapping
 
 import numpy as np
 
+from .activations import ACTIVATIONS
 from .problem import Layer, Problem, column, frozen_array
 from .steps import PlannedStep, plan
 
@@ -41,12 +42,14 @@ def walk(problem: Problem) -> Iterator[tuple[PlannedStep, dict[str, np.ndarray]]
 
     A caller may stop early (the sampler drops a draft at its first unfit value)."""
     values: dict[str, np.ndarray] = dict(problem.givens())
+    acts = [ACTIVATIONS[layer.activation] for layer in problem.layers]
     for step in plan(problem.depth, problem.loss):
         # overflow shows as inf/nan in the values (see first_non_finite), not as a warning;
-        # + 0.0 turns −0.0 (e.g. δ of an inactive ReLU unit) into 0.0
+        # + 0.0 turns −0.0 (e.g. δ of an inactive ReLU unit) into 0.0 (and makes a new float array)
         with np.errstate(over="ignore", invalid="ignore"):
-            value = step.compute(activation_of(problem, step.layer), values) + 0.0
-        values[step.name] = frozen_array(value)
+            value = step.step.fn(acts[step.layer - 1], **{a: values[q] for a, q in step.args.items()}) + 0.0
+        value.setflags(write=False)
+        values[step.name] = value
         yield step, values
 
 
