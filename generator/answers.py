@@ -23,12 +23,11 @@ import math
 import os
 import re
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Iterable, Sequence
-from xml.sax.saxutils import escape as xml_escape
+from html import escape
 
 from .errors import AnswerFileError
 from .record import Student, Week, asked_entries
@@ -276,7 +275,7 @@ def build_template(layout: Layout) -> Template | None:
 def patched_workbook(template: Template, sid: str) -> bytes:
     """The template's workbook with ``sid`` in every id cell (XML-escaped, UTF-8 or character
     references as openpyxl wrote the template)."""
-    cell = _ID_CELL.format(xml_escape(sid)).encode(*(("ascii", "xmlcharrefreplace") if template.char_refs else ()))
+    cell = _ID_CELL.format(escape(sid, quote=False)).encode(*(("ascii", "xmlcharrefreplace") if template.char_refs else ()))
     out = io.BytesIO(template.others)
     out.seek(0, io.SEEK_END)
     info = zipfile.ZipInfo(template.sheet_info.filename, template.sheet_info.date_time)
@@ -333,6 +332,8 @@ def write_answer_workbooks(jobs: Sequence[tuple[Path, Sequence[Row]]], workers: 
         for unit in units:
             _write_unit(unit)
     else:
+        from concurrent.futures import ProcessPoolExecutor  # only for --xlsx
+
         with ProcessPoolExecutor(max_workers=min(workers, len(units))) as pool:
             list(pool.map(_write_unit, units))  # raises the first failure
     return [Path(p) for p, _ in jobs]

@@ -34,6 +34,9 @@ class StudentProblem:
     problem: Problem
     answers: Mapping[str, np.ndarray]  # every computed quantity, in the seed's order
     tolerances: Mapping[str, np.ndarray]  # absolute tolerance per entry, same shapes as answers
+    # the catalogued mistakes some entries cannot tell from the right value (``separation.Hidden``),
+    # as the sampler judged them when drawing; None: not judged (fixed problems, a record read back)
+    hidden: tuple | None = None
 
 
 @dataclass(frozen=True, eq=False)

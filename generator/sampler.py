@@ -58,7 +58,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .problem import Layer, Problem, column, frozen_array
-from .separation import unresolved
+from .separation import Hidden, Separation, separation
 from .solver import Solution, solution_from, walk
 from .tolerance import entry_tolerances, visible_update
 from .errors import SamplerError
@@ -272,19 +272,20 @@ class _Separating:
 
     def __init__(self, version: int, tries: int = SEPARATION_TRIES):
         self.on, self.most = version >= SEPARATING, tries
-        self.tries, self.best, self.fewest = 0, None, None
+        self.tries, self.best, self.judged = 0, None, None
 
     def __call__(self, solution: Solution) -> bool:
         if not self.on:
             return True
-        n = unresolved(solution, entry_tolerances(solution))
-        if self.fewest is None or n < self.fewest:
-            self.best, self.fewest = solution, n
+        judged = separation(solution, entry_tolerances(solution))
+        if self.judged is None or judged.unresolved < self.judged.unresolved:
+            self.best, self.judged = solution, judged
         self.tries += 1
-        return n == 0 or self.tries >= self.most
+        return judged.unresolved == 0 or self.tries >= self.most
 
-    def chosen(self, solution: Solution) -> Solution:
-        return self.best if self.on and self.best is not None else solution
+    def chosen(self, solution: Solution) -> tuple[Solution, Separation | None]:
+        """The solution to hand out, and how it separates the mistakes (None: not judged)."""
+        return (self.best, self.judged) if self.on and self.best is not None else (solution, None)
 
 
 def _check_steep(p: Problem, l: int, v: Values) -> str | None:
@@ -358,25 +359,42 @@ def sample_solution(rng: np.random.Generator, opts: SampleOptions, max_attempts:
     """Draw problems until one is well-posed (and, from sampler 3 on, tells every mistake apart);
     its solution (``.problem`` is the problem). ``version``: the sampler to draw by (default: this
     bpdrill's, :func:`sampler_version`)."""
+    return sample_judged(rng, opts, max_attempts, version)[0]
+
+
+def sample_judged(rng: np.random.Generator, opts: SampleOptions, max_attempts: int = MAX_ATTEMPTS,
+                  version: int | None = None) -> tuple[Solution, tuple[Hidden, ...] | None]:
+    """:func:`sample_solution`, with the mistakes some of its entries cannot tell from the right
+    value, as the sampler judged them (None: sampler 1 and 2 do not judge them)."""
     version = sampler_version(opts) if version is None else version
     deep = _builds_deep(opts, version)
     accept = _Separating(version, DEEP_SEPARATION_TRIES if deep else SEPARATION_TRIES)
     if deep:
         solution = _sample_deep_sigmoid(rng, opts, max_attempts, accept)
         if solution is not None:
-            return accept.chosen(solution)
+            return _judged(*accept.chosen(solution))
     else:
         for _ in range(max_attempts):
             solution = well_posed_solution(draw_problem(rng, opts))
             if solution is not None and accept(solution):
-                return accept.chosen(solution)
+                return _judged(*accept.chosen(solution))
     raise SamplerError(
         f"no hand-friendly problem found in {max_attempts} attempts for layers {','.join(map(str, opts.layers))} "
         f"with {opts.hidden_activation} hidden units (try fewer or narrower layers, or tanh)"
     )
 
 
+def _judged(solution: Solution, judged: Separation | None) -> tuple[Solution, tuple[Hidden, ...] | None]:
+    return solution, None if judged is None else judged.hidden()
+
+
 def sample_solutions(rng: np.random.Generator, opts: SampleOptions, n: int, version: int | None = None
                      ) -> tuple[Solution, ...]:
     """``n`` problems in a row from one generator: problem k does not depend on ``n``."""
-    return tuple(sample_solution(rng, opts, version=version) for _ in range(n))
+    return tuple(solution for solution, _ in sample_judged_solutions(rng, opts, n, version))
+
+
+def sample_judged_solutions(rng: np.random.Generator, opts: SampleOptions, n: int, version: int | None = None
+                            ) -> tuple[tuple[Solution, tuple[Hidden, ...] | None], ...]:
+    """:func:`sample_solutions`, each with its hidden mistakes (:func:`sample_judged`)."""
+    return tuple(sample_judged(rng, opts, version=version) for _ in range(n))

@@ -14,11 +14,14 @@ but collected (:class:`Hidden`) and listed once when the week is generated.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from functools import lru_cache
+from typing import Callable, Mapping
 
 import numpy as np
 
-from .solver import Solution, activation_of
+from .solver import Kind, Solution, kind_of, shapes_of
+from .activations import ACTIVATIONS, Activation
+from .steps import plan
 
 _EXACT = 16 * np.finfo(float).eps  # relative: what still counts as the very same number
 _ZERO = 1e-15
@@ -34,23 +37,45 @@ class Hidden:
     exact: bool  # it gives exactly the right value there (else: within the entries' tolerance)
 
 
-_CONSTANT: dict[tuple, np.ndarray] = {}
+@dataclass(frozen=True)
+class _Pairs:
+    """The (step, applicable same-shape mistake) pairs of one kind of network, in the plan's order:
+    the same for every draft, so laid out once (:func:`_pairs`)."""
+
+    rows: tuple[tuple[str, str], ...]  # (code, quantity) of each block of entries
+    starts: np.ndarray  # where each block starts
+    blocks: tuple[tuple[Callable, Activation, tuple[tuple[str, str], ...]], ...]  # (mistake's fn, activation, (argument, quantity)…)
+    varies: np.ndarray  # per entry: not a constant the step gives whatever its inputs (the 1 of X^[l])
 
 
-def _constant(step, act: str, values: Mapping[str, np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
-    """Entries a step gives the same value whatever its inputs (the constant 1 of X^[l]): no mistake
-    can show there. Found once per step, activation and shape, at two generic points, and cached."""
-    key = (step.name, act, shape)
-    if key not in _CONSTANT:
-        rng = np.random.default_rng(0)
-        at = [np.asarray(step.compute(act, {q: rng.uniform(0.2, 0.8, np.shape(values[q])) for q in step.args.values()}))
-              for _ in range(2)]
-        _CONSTANT[key] = (at[0] == at[1]).ravel()
-    return _CONSTANT[key]
+@lru_cache(maxsize=64)
+def _pairs(kind: Kind) -> _Pairs:
+    """The pairs of a ``kind`` of network (:func:`~generator.solver.kind_of`). Shapes and constant
+    entries are found at generic points (values in (0.2, 0.8)): they do not depend on the values."""
+    sizes, acts, loss = kind
+    shapes = shapes_of(kind)
+    rng = np.random.default_rng(0)
+    values = {q: rng.uniform(0.2, 0.8, shape) for q, shape in shapes.items()}
+    rows, blocks, constant = [], [], []
+    with np.errstate(all="ignore"):
+        for step in plan(len(sizes) - 1, loss):
+            act = acts[step.layer - 1]
+            for m in step.mistakes(act):
+                if np.shape(step.compute_mistake(m, act, values)) != shapes[step.name]:
+                    continue
+                at = [np.asarray(step.compute(act, {q: rng.uniform(0.2, 0.8, shapes[q]) for q in step.args.values()}))
+                      for _ in range(2)]
+                args = {**step.args, **(m.uses(step.layer) if m.uses else {})}
+                rows.append((m.key, step.name))
+                blocks.append((m.fn, ACTIVATIONS[act], tuple(args.items())))
+                constant.append((at[0] == at[1]).ravel())
+    sizes_of_blocks = [c.size for c in constant]
+    return _Pairs(tuple(rows), np.cumsum([0] + sizes_of_blocks[:-1]).astype(int), tuple(blocks),
+                  ~np.concatenate(constant) if constant else np.zeros(0, dtype=bool))
 
 
 @dataclass(frozen=True)
-class _Table:
+class Separation:
     """Every (entry, applicable same-shape mistake) pair of a solution, flattened into vectors: one
     numpy pass judges them all (the sampler judges thousands of drafts)."""
 
@@ -59,49 +84,44 @@ class _Table:
     exact: np.ndarray  # the mistake gives exactly the right value
     near: np.ndarray  # … or lands within the entry's tolerance
 
+    @property
+    def unresolved(self) -> int:
+        """How many pairs land within the entry's tolerance without being exactly right."""
+        return int(self.near.sum())
 
-def _table(solution: Solution, tolerances: Mapping[str, np.ndarray]) -> _Table:
-    problem = solution.problem
-    values = {**problem.givens(), **solution.values}
-    rows, wrongs, rights, tols, fixed = [], [], [], [], []
+    def hidden(self) -> tuple[Hidden, ...]:
+        """The mistakes some entries cannot tell from the right value: exactly equal there, or within tolerance."""
+        if not self.rows:
+            return ()
+        counts = {True: np.add.reduceat(self.exact, self.starts), False: np.add.reduceat(self.near, self.starts)}
+        return tuple(Hidden(key, name, int(counts[is_exact][i]), is_exact)
+                     for i, (key, name) in enumerate(self.rows) for is_exact in (True, False) if counts[is_exact][i])
+
+
+def separation(solution: Solution, tolerances: Mapping[str, np.ndarray]) -> Separation:
+    """Every applicable mistake of every entry of ``solution``, judged against ``tolerances``."""
+    pairs = _pairs(kind_of(solution.problem))
+    if not pairs.rows:
+        empty = np.zeros(0, dtype=bool)
+        return Separation((), pairs.starts, empty, empty)
+    values = {**solution.problem.givens(), **solution.values}
     with np.errstate(all="ignore"):
-        for step in solution.steps:
-            act = activation_of(problem, step.layer)
-            mistakes = step.mistakes(act)
-            if not mistakes:
-                continue
-            right = np.asarray(solution[step.name])
-            for m in mistakes:
-                wrong = np.asarray(step.compute_mistake(m, act, values), dtype=float)
-                if wrong.shape != right.shape:
-                    continue
-                rows.append((m.key, step.name))
-                wrongs.append(wrong.ravel())
-                rights.append(right.ravel())
-                tols.append(np.asarray(tolerances[step.name]).ravel())
-                fixed.append(_constant(step, act, values, right.shape))
-        if not rows:
-            empty = np.zeros(0, dtype=bool)
-            return _Table((), np.zeros(0, dtype=int), empty, empty)
-        wrong, right, tol, constant = (np.concatenate(v) for v in (wrongs, rights, tols, fixed))
+        wrong = np.concatenate([np.asarray(fn(act, **{a: values[q] for a, q in args}), dtype=float).ravel()
+                                for fn, act, args in pairs.blocks])
+        right = np.concatenate([values[name].ravel() for _, name in pairs.rows])
+        tol = np.concatenate([np.asarray(tolerances[name]).ravel() for _, name in pairs.rows])
         diff = np.abs(wrong - right)
-        exact = ((diff <= _EXACT * (np.abs(wrong) + np.abs(right))) | (diff <= _ZERO)) & ~constant
-        near = ~exact & ~(diff > tol) & ~constant
-    starts = np.cumsum([0] + [len(w) for w in wrongs[:-1]])
-    return _Table(tuple(rows), starts, exact, near)
+        exact = ((diff <= _EXACT * (np.abs(wrong) + np.abs(right))) | (diff <= _ZERO)) & pairs.varies
+        near = ~exact & ~(diff > tol) & pairs.varies
+    return Separation(pairs.rows, pairs.starts, exact, near)
 
 
 def unresolved(solution: Solution, tolerances: Mapping[str, np.ndarray]) -> int:
     """How many (entry, applicable mistake) pairs land within the entry's tolerance without being
     exactly right: 0 when every entry tells the right value from each mistake."""
-    return int(_table(solution, tolerances).near.sum())
+    return separation(solution, tolerances).unresolved
 
 
 def hidden_mistakes(solution: Solution, tolerances: Mapping[str, np.ndarray]) -> tuple[Hidden, ...]:
     """The mistakes some entries cannot tell from the right value: exactly equal there, or within tolerance."""
-    t = _table(solution, tolerances)
-    if not t.rows:
-        return ()
-    counts = {True: np.add.reduceat(t.exact, t.starts), False: np.add.reduceat(t.near, t.starts)}
-    return tuple(Hidden(key, name, int(counts[is_exact][i]), is_exact)
-                 for i, (key, name) in enumerate(t.rows) for is_exact in (True, False) if counts[is_exact][i])
+    return separation(solution, tolerances).hidden()

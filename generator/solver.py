@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Iterator, Mapping
 
 import numpy as np
 
-from .problem import Problem, frozen_array
+from .activations import ACTIVATIONS
+from .problem import Layer, Problem, column, frozen_array
 from .steps import PlannedStep, plan
 
 
@@ -40,12 +42,14 @@ def walk(problem: Problem) -> Iterator[tuple[PlannedStep, dict[str, np.ndarray]]
 
     A caller may stop early (the sampler drops a draft at its first unfit value)."""
     values: dict[str, np.ndarray] = dict(problem.givens())
+    acts = [ACTIVATIONS[layer.activation] for layer in problem.layers]
     for step in plan(problem.depth, problem.loss):
         # overflow shows as inf/nan in the values (see first_non_finite), not as a warning;
-        # + 0.0 turns −0.0 (e.g. δ of an inactive ReLU unit) into 0.0
+        # + 0.0 turns −0.0 (e.g. δ of an inactive ReLU unit) into 0.0 (and makes a new float array)
         with np.errstate(over="ignore", invalid="ignore"):
-            value = step.compute(activation_of(problem, step.layer), values) + 0.0
-        values[step.name] = frozen_array(value)
+            value = step.step.fn(acts[step.layer - 1], **{a: values[q] for a, q in step.args.items()}) + 0.0
+        value.setflags(write=False)
+        values[step.name] = value
         yield step, values
 
 
@@ -59,6 +63,25 @@ def solve(problem: Problem) -> Solution:
     for _, values in walk(problem):
         pass
     return solution_from(problem, values)
+
+
+Kind = tuple  # (layer sizes, activations, loss): what a problem's plan and every shape depend on
+
+
+def kind_of(problem: Problem) -> Kind:
+    """What the steps, their activations and every quantity's shape depend on (not the numbers)."""
+    return problem.sizes, tuple(layer.activation for layer in problem.layers), problem.loss
+
+
+@lru_cache(maxsize=64)
+def shapes_of(kind: Kind) -> Mapping[str, tuple[int, ...]]:
+    """The shape of every quantity, givens included, of a problem of this ``kind``."""
+    sizes, acts, loss = kind
+    layers = tuple(Layer(frozen_array(np.full((n, m + 1), 0.5)), act) for m, n, act in zip(sizes, sizes[1:], acts))
+    y = column((np.arange(sizes[-1]) == 0).astype(float))
+    problem = Problem(column(np.full(sizes[0], 0.5)), y, layers, loss, 0.1)
+    values = {**problem.givens(), **solve(problem).values}
+    return MappingProxyType({name: v.shape for name, v in values.items()})
 
 
 def first_non_finite(solution: Solution) -> str | None:

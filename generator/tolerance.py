@@ -29,13 +29,14 @@ Pure and fast: one pass over the plan with a few small numpy calls per input ent
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from .activations import ACTIVATIONS, Activation
-from .solver import Solution, activation_of
-from .steps import PlannedStep
+from .solver import Kind, Solution, kind_of, shapes_of
+from .steps import PlannedStep, plan
 
 SIGNIFICANT_DIGITS = 4
 SAFETY = 2.0
@@ -77,21 +78,15 @@ def _own(value: float, propagated: float) -> float:
     return _SLACK * 0.5 * 10.0 ** (math.floor(math.log10(top)) - SIGNIFICANT_DIGITS + 1)
 
 
-_GROUPS: dict[tuple, dict[str, list[np.ndarray]]] = {}
-
-
-def _groups(step: PlannedStep, act: Activation, kwargs: dict[str, np.ndarray]) -> dict[str, list[np.ndarray]]:
+def _groups(step: PlannedStep, act: Activation, shapes: dict[str, tuple[int, ...]]) -> dict[str, list[np.ndarray]]:
     """For each argument, groups of its entries no output entry depends on two of.
 
     Entries of a group can be moved together and still give Σ_j |ΔF_ij| exactly (sparse
-    Jacobian colouring). The dependency pattern is found once per step, activation and shapes,
-    at a generic point (all values in (0.2, 0.8)), and cached.
+    Jacobian colouring). The dependency pattern is found at a generic point (all values in
+    (0.2, 0.8)), once per kind of network (:func:`_moves`).
     """
-    key = (step.name, act.name) + tuple((a, v.shape) for a, v in kwargs.items())
-    if key in _GROUPS:
-        return _GROUPS[key]
     rng = np.random.default_rng(0)
-    generic = {a: rng.uniform(0.2, 0.8, v.shape) for a, v in kwargs.items()}
+    generic = {a: rng.uniform(0.2, 0.8, shape) for a, shape in shapes.items()}
     base = np.asarray(step.step.fn(act, **generic), dtype=float).reshape(-1)
     out: dict[str, list[np.ndarray]] = {}
     for arg, v in generic.items():
@@ -119,30 +114,55 @@ def _groups(step: PlannedStep, act: Activation, kwargs: dict[str, np.ndarray]) -
             m[g] = True
             masks.append(m.reshape(v.shape))
         out[arg] = masks
-    _GROUPS[key] = out
     return out
 
 
-def _propagated(step: PlannedStep, act: Activation, values: dict, errors: dict, base: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class _Moves:
+    """How one step of a kind of network is judged: its activation, its hand roundings, and for
+    each argument that carries an error (a computed quantity) the groups of entries moved together
+    (None: all of them at once)."""
+
+    step: PlannedStep
+    act: Activation
+    substeps: int
+    moved: tuple[tuple[str, str, tuple[np.ndarray | None, ...]], ...]  # (argument, quantity, groups)
+
+
+@lru_cache(maxsize=64)
+def _moves(kind: Kind) -> tuple[_Moves, ...]:
+    """Every step of the plan of a ``kind`` of network (:func:`~generator.solver.kind_of`), in order."""
+    sizes, acts, loss = kind
+    shapes = shapes_of(kind)
+    computed: set[str] = set()
+    out = []
+    for step in plan(len(sizes) - 1, loss):
+        act = ACTIVATIONS[acts[step.layer - 1]]
+        groups = _groups(step, act, {arg: shapes[q] for arg, q in step.args.items()})
+        moved = tuple((arg, q, tuple(None if m.all() else m for m in groups[arg]))
+                      for arg, q in step.args.items() if q in computed)
+        out.append(_Moves(step, act, _substeps(step, act), moved))
+        computed.add(step.name)
+    return tuple(out)
+
+
+def _propagated(moves: _Moves, values: dict, errors: dict, base: np.ndarray) -> np.ndarray:
     """Σ_j |f(inputs with entry j moved by its error) − f(inputs)| for every output entry.
 
     Calls the step's own function (the one definition in ``generator.steps``); givens carry
     no error. Entries that no output shares are moved together (see :func:`_groups`).
     """
     total = np.zeros(base.shape)
-    kwargs = {arg: values[q] for arg, q in step.args.items()}
-    if not any(q in errors for q in step.args.values()):
+    if not moves.moved:
         return total
-    groups = _groups(step, act, kwargs)
-    for arg, q in step.args.items():
-        err = errors.get(q)
-        if err is None:
-            continue
+    fn, act = moves.step.step.fn, moves.act
+    kwargs = {arg: values[q] for arg, q in moves.step.args.items()}
+    for arg, q, groups in moves.moved:
         original = kwargs[arg]
-        moved = original + err
-        for mask in groups[arg]:
-            kwargs[arg] = np.where(mask, moved, original)
-            total += np.abs(step.step.fn(act, **kwargs) - base)
+        moved = original + errors[q]
+        for mask in groups:
+            kwargs[arg] = moved if mask is None else np.where(mask, moved, original)
+            total += np.abs(fn(act, **kwargs) - base)
         kwargs[arg] = original
     return total
 
@@ -159,12 +179,12 @@ def _entry_tolerances(solution: Solution) -> dict[str, np.ndarray]:
     values.update(solution.values)
     errors: dict[str, np.ndarray] = {}  # error bound of an honest 4-s.f. student, per quantity
     out: dict[str, np.ndarray] = {}
-    for step in solution.steps:
+    for moves in _moves(kind_of(problem)):
+        step = moves.step
         exact = np.asarray(solution[step.name], dtype=float)
-        act = ACTIVATIONS[activation_of(problem, step.layer)]
-        prop = _propagated(step, act, values, errors, exact)
+        prop = _propagated(moves, values, errors, exact)
         own = np.array([_own(v, e) for v, e in zip(exact.ravel().tolist(), prop.ravel().tolist())])
-        own = own.reshape(exact.shape) + _substeps(step, act) * SUBSTEP * np.abs(exact)
+        own = own.reshape(exact.shape) + moves.substeps * SUBSTEP * np.abs(exact)
         errors[step.name] = own + prop
         tol = own + SAFETY * prop + FLOOR
         if step.family == "W_new":

@@ -29,8 +29,8 @@ import numpy as np
 from .problem import Problem
 from .record import Student, StudentProblem, Week, asked_entries, asked_names
 from .roster import RosterEntry
-from .sampler import SampleOptions, check_options, sample_solutions, sampler_version
-from .separation import hidden_mistakes
+from .sampler import SampleOptions, check_options, sample_judged_solutions, sampler_version
+from .separation import Hidden, hidden_mistakes
 from .solver import Solution, solution_from, solve
 from .steps import DEFAULT_ASKED, STEPS, symbol_of
 from .tolerance import entry_tolerances
@@ -109,19 +109,21 @@ def student_seed(seed: str, opts: SampleOptions, student_id: str, version: int |
     return int.from_bytes(hashlib.sha256(payload.encode("utf-8")).digest()[:16], "big")
 
 
-def student_problem(solution: Solution) -> StudentProblem:
-    """A problem with every answer (the solver's order) and its tolerances, for the record."""
+def student_problem(solution: Solution, hidden: tuple[Hidden, ...] | None = None) -> StudentProblem:
+    """A problem with every answer (the solver's order) and its tolerances, for the record
+    (``hidden``: the mistakes it cannot tell apart, when the sampler judged them)."""
     return StudentProblem(
         solution.problem,
         MappingProxyType({name: solution[name] for name in solution.names}),
         MappingProxyType(dict(entry_tolerances(solution))),
+        hidden,
     )
 
 
 def sampled_problems(options: WeekOptions, student_id: str) -> tuple[StudentProblem, ...]:
     version = options.sampler_version
     rng = np.random.default_rng(student_seed(options.seed, options.sample, student_id, version))
-    return tuple(student_problem(s) for s in sample_solutions(rng, options.sample, options.problems, version))
+    return tuple(student_problem(*judged) for judged in sample_judged_solutions(rng, options.sample, options.problems, version))
 
 
 # ---- file names and variant codes ----
@@ -313,8 +315,8 @@ def undetectable_mistakes(week: Week) -> tuple[list[str], list[str]]:
         seen: set[tuple[bool, str, str]] = set()
         for sp in s.problems:
             asked = set(asked_names(sp.answers, week.asked))
-            solution = solution_from(sp.problem, sp.answers)
-            seen |= {(h.exact, h.quantity, h.key) for h in hidden_mistakes(solution, sp.tolerances) if h.quantity in asked}
+            hidden = hidden_mistakes(solution_from(sp.problem, sp.answers), sp.tolerances) if sp.hidden is None else sp.hidden
+            seen |= {(h.exact, h.quantity, h.key) for h in hidden if h.quantity in asked}
         for exact, quantity, key in seen:
             by_key = counts[exact].setdefault(quantity, {})
             by_key[key] = by_key.get(key, 0) + 1

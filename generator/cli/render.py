@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from ..record import read_week
-from ..render import combine, parse_shard, render_week, shard_of
 from .terminal import Bars, Paper
 
 
@@ -26,6 +25,8 @@ def render_command(
 
     A student whose PDFs were finished from the same record, templates and paper is skipped, so a
     run that was interrupted, or a batch job that is retried, renders only what is missing."""
+    from ..render import parse_shard, render_week, shard_of  # weasyprint's side only when rendering
+
     k_of_n = parse_shard(shard)
     week = read_week(folder)
     with Bars(progress) as bars:
@@ -43,6 +44,8 @@ def combine_command(
                                 help="Paper size of keys-compact.pdf [default: that of the per-student PDFs]."),
 ) -> None:
     """Assemble sheets.pdf, keys.pdf and keys-compact.pdf from the per-student PDFs."""
+    from ..render import combine
+
     week = read_week(folder)
     combine(folder, week, paper.value if paper else None)
     typer.echo(f"wrote {folder / 'sheets.pdf'}, {folder / 'keys.pdf'}, {folder / 'keys-compact.pdf'}", err=True)

@@ -8,8 +8,6 @@ from enum import Enum
 from typing import Any, Iterable
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..progress import Note
 
@@ -35,7 +33,7 @@ class Bars:
         self.after = after
         self.started: dict[str, float] = {}
         self.tasks: dict[str, Any] = {}
-        self.bars: Progress | None = None
+        self.bars: Any = None  # rich's Progress, once shown
 
     def __call__(self, what: str, done: int, total: int) -> None:
         if not self.shown:
@@ -45,6 +43,9 @@ class Bars:
             if time.monotonic() - start < self.after:
                 return
             if self.bars is None:
+                from rich.console import Console  # rich only once a bar is shown
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
                 self.bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                      TimeRemainingColumn(), console=Console(stderr=True), transient=True)
                 self.bars.start()
