@@ -229,11 +229,20 @@ def dumps_record(data: Any, indent: str = "") -> str:
     (json.dumps with indent= puts every number on its own line and is slow on a large class.)"""
     inner = indent + " "
     if isinstance(data, dict) and data:
+        if not any(map(_opened, data.values())):  # e.g. a problem's answers: one call of the C encoder
+            flat = _JSON(data)
+            if flat.count(', "') == len(data) - 1:  # each ', "' starts a key (none is inside a value)
+                return "{\n" + inner + flat[1:-1].replace(', "', ',\n' + inner + '"') + "\n" + indent + "}"
         items = (f"{inner}{_JSON(k)}: {dumps_record(v, inner)}" for k, v in data.items())
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
-    if isinstance(data, list) and data and any(isinstance(v, dict) for v in data):
+    if _opened(data):
         return "[\n" + ",\n".join(inner + dumps_record(v, inner) for v in data) + "\n" + indent + "]"
     return _JSON(data)
+
+
+def _opened(data: Any) -> bool:
+    """Does :func:`dumps_record` spread ``data`` over several lines (an object, or a list with one)?"""
+    return bool(data) and (isinstance(data, dict) or (isinstance(data, list) and any(isinstance(v, dict) for v in data)))
 
 
 def write_week(folder: Path, week: Week) -> Path:

@@ -463,3 +463,17 @@ def test_replacing_a_week_keeps_the_pdfs_of_students_still_in_it_for_render_to_c
     left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert left == ["keys/a.html", "keys/a.pdf", "keys/b.html", "keys/b.pdf",
                     "sheets/a.html", "sheets/a.pdf", "sheets/b.html", "sheets/b.pdf"]
+
+
+def test_record_text_is_indented_json_with_matrices_on_one_line():
+    """The record's layout: one key per line, a number list or matrix on its key's line; text that
+    looks like the layout (a ', "' inside a name or a key) stays as it was."""
+    from generator.record import dumps_record
+    data = {"id": 'a, "b"', "x, ": [1.5, -0.25], "m": [[1.0, 2.0], [3.0, 4.0]], "e": {},
+            "rows": [{"name": "n", "tags": ["p", "q"]}], "none": None}
+    text = dumps_record(data)
+    assert json.loads(text) == data
+    assert text.splitlines() == [
+        "{", ' "id": "a, \\"b\\"",', ' "x, ": [1.5, -0.25],', ' "m": [[1.0, 2.0], [3.0, 4.0]],', ' "e": {},',
+        ' "rows": [', "  {", '   "name": "n",', '   "tags": ["p", "q"]', "  }", " ],", ' "none": null', "}"]
+    assert dumps_record({"a": [[0.5]], "b": 1}) == '{\n "a": [[0.5]],\n "b": 1\n}'
