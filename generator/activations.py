@@ -68,8 +68,8 @@ def _didentity(x: Array) -> Array:
 
 
 def _softmax(x: Array) -> Array:
-    e = np.exp(x - np.max(x))
-    return e / np.sum(e)
+    e = np.exp(x - np.max(x, axis=(-2, -1), keepdims=True))
+    return e / np.sum(e, axis=(-2, -1), keepdims=True)
 
 
 ACTIVATIONS: dict[str, Activation] = {

@@ -50,17 +50,18 @@ Every mistake told apart (sampler 3)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from .activations import ACTIVATIONS
 from .problem import Layer, Problem, column, frozen_array
-from .separation import Hidden, Separation, separation
-from .solver import Solution, solution_from, walk
-from .tolerance import entry_tolerances, visible_update
+from .separation import Hidden, Separation, separation, stacked_separation
+from .solver import Solution, activation_of, kind_of, one_of, solution_from, stacked_values, walk
+from .steps import plan
+from .tolerance import entry_tolerances, stacked_tolerances, visible_update
 from .errors import SamplerError
 
 HIDDEN_CHOICES = ("sigmoid", "tanh", "relu")
@@ -188,56 +189,76 @@ def draw_problem(rng: np.random.Generator, opts: SampleOptions) -> Problem:
 
 
 # ---- the checks, one per family, each over the values computed so far ----
+# A check yields (what is wrong, where it is): one flag per problem, for a problem's matrices or a
+# stack of them (the sampler judges a round of drafts, one per student, at once).
 
 Values = Mapping[str, np.ndarray]
+Flags = Iterator[tuple[str, np.ndarray]]
 
 
-def _check_net(p: Problem, l: int, v: Values) -> str | None:
-    act, net = p.layers[l - 1].activation, v[f"net{l}"]
-    if act in MAX_DPHI and np.any(ACTIVATIONS[act].df(net) < MIN_DPHI_FRACTION * MAX_DPHI[act]):
-        return f"layer {l}: saturated {act} unit"
-    if act == "relu" and np.any(np.abs(net) < RELU_MARGIN):
-        return f"layer {l}: net near the ReLU kink"
-    if act == "relu" and not np.any(net > 0):
-        return f"layer {l}: no active ReLU unit"
-    return None
+def _somewhere(found: np.ndarray) -> np.ndarray:
+    """Is any entry of the matrix (of each matrix of a stack) flagged?"""
+    return np.any(found, axis=(-2, -1))
 
 
-def _check_a(p: Problem, l: int, v: Values) -> str | None:
-    if p.layers[l - 1].activation == "softmax":
-        a = np.sort(v[f"a{l}"][:, 0])
-        if a.size > 1 and np.min(np.diff(a)) < SOFTMAX_GAP:
-            return f"layer {l}: softmax outputs (nearly) tied"
-    return None
+def _check_net(act: str, l: int, v: Values) -> Flags:
+    net = v[f"net{l}"]
+    if act in MAX_DPHI:
+        yield f"layer {l}: saturated {act} unit", _somewhere(ACTIVATIONS[act].df(net) < MIN_DPHI_FRACTION * MAX_DPHI[act])
+    if act == "relu":
+        yield f"layer {l}: net near the ReLU kink", _somewhere(np.abs(net) < RELU_MARGIN)
+        yield f"layer {l}: no active ReLU unit", ~_somewhere(net > 0)
 
 
-def _check_delta(p: Problem, l: int, v: Values) -> str | None:
-    delta = np.abs(v[f"delta{l}"])
-    if p.layers[l - 1].activation == "relu":
-        delta = delta[v[f"net{l}"] > 0]  # inactive units: δ = 0 exactly, part of the exercise
-    if np.any(delta < MIN_DELTA):
-        return f"layer {l}: vanishing delta"
-    return None
+def _check_a(act: str, l: int, v: Values) -> Flags:
+    a = v[f"a{l}"]
+    if act == "softmax" and a.shape[-2] > 1:
+        gaps = np.diff(np.sort(a, axis=-2), axis=-2)
+        yield f"layer {l}: softmax outputs (nearly) tied", _somewhere(gaps < SOFTMAX_GAP)
 
 
-def _check_update(p: Problem, l: int, v: Values) -> str | None:
+def _check_delta(act: str, l: int, v: Values) -> Flags:
+    small = np.abs(v[f"delta{l}"]) < MIN_DELTA
+    if act == "relu":
+        small &= v[f"net{l}"] > 0  # inactive units: δ = 0 exactly, part of the exercise
+    yield f"layer {l}: vanishing delta", _somewhere(small)
+
+
+def _check_update(act: str, l: int, v: Values) -> Flags:
     moved = v[f"dL_dW{l}"] != 0
-    if np.any(moved & ~visible_update(p.layers[l - 1].W, v[f"W{l}_new"])):
-        return f"layer {l}: weight update too small to see at 4 significant digits"
-    return None
+    yield (f"layer {l}: weight update too small to see at 4 significant digits",
+           _somewhere(moved & ~visible_update(v[f"W{l}"], v[f"W{l}_new"])))
 
 
-Check = Callable[[Problem, int, Values], "str | None"]
+Check = Callable[[str, int, Values], Flags]
 CHECKS: dict[str, Check] = {
     "net": _check_net, "a": _check_a, "delta": _check_delta, "W_new": _check_update,
 }
 
 
+def _found(check: Check, act: str, l: int, v: Values) -> str | None:
+    """What ``check`` finds wrong with one problem's values first, or None."""
+    return next((what for what, flagged in check(act, l, v) if flagged), None)
+
+
 def defects(solution: Solution) -> list[str]:
     """What makes a solved problem unfit for hand work (empty: fit). Pure; rules in the module doc."""
     p = solution.problem
-    found = (CHECKS[s.family](p, s.layer, solution.values) for s in solution.steps if s.family in CHECKS)
+    values = {**p.givens(), **solution.values}
+    found = (_found(CHECKS[s.family], activation_of(p, s.layer), s.layer, values)
+             for s in solution.steps if s.family in CHECKS)
     return [d for d in found if d]
+
+
+def _unfit(problem: Problem, values: Values) -> np.ndarray:
+    """Per problem of a stack (``values``: :func:`~generator.solver.stacked_values`), does
+    :func:`defects` find anything wrong with it? (``problem``: any one of them, for the plan.)"""
+    unfit = np.zeros(len(values["y"]), dtype=bool)
+    for s in plan(problem.depth, problem.loss):
+        if s.family in CHECKS:
+            for _, flagged in CHECKS[s.family](activation_of(problem, s.layer), s.layer, values):
+                unfit |= flagged
+    return unfit
 
 
 def well_posed_solution(problem: Problem) -> Solution | None:
@@ -272,14 +293,18 @@ class _Separating:
 
     def __init__(self, version: int, tries: int = SEPARATION_TRIES):
         self.on, self.most = version >= SEPARATING, tries
-        self.tries, self.best, self.judged = 0, None, None
+        self.tries, self.best, self.judged, self.tolerances = 0, None, None, None
 
     def __call__(self, solution: Solution) -> bool:
         if not self.on:
             return True
-        judged = separation(solution, entry_tolerances(solution))
+        tolerances = entry_tolerances(solution)
+        return self.offer(solution, tolerances, separation(solution, tolerances))
+
+    def offer(self, solution: Solution, tolerances: Mapping[str, np.ndarray], judged: Separation) -> bool:
+        """As calling it, with the draft's tolerances and how it separates the mistakes given."""
         if self.judged is None or judged.unresolved < self.judged.unresolved:
-            self.best, self.judged = solution, judged
+            self.best, self.judged, self.tolerances = solution, judged, tolerances
         self.tries += 1
         return judged.unresolved == 0 or self.tries >= self.most
 
@@ -288,19 +313,19 @@ class _Separating:
         return (self.best, self.judged) if self.on and self.best is not None else (solution, None)
 
 
-def _check_steep(p: Problem, l: int, v: Values) -> str | None:
-    act = p.layers[l - 1].activation
-    if act in MAX_DPHI and np.any(ACTIVATIONS[act].df(v[f"net{l}"]) < DEEP_MIN_DPHI * MAX_DPHI[act]):
-        return f"layer {l}: {act} unit off its steep middle"
-    return None
+def _check_steep(act: str, l: int, v: Values) -> Flags:
+    if act in MAX_DPHI:
+        yield (f"layer {l}: {act} unit off its steep middle",
+               _somewhere(ACTIVATIONS[act].df(v[f"net{l}"]) < DEEP_MIN_DPHI * MAX_DPHI[act]))
 
 
 def _first_defect(problem: Problem, extra: Mapping[str, Check] | None = None):
     """(the first step with a defect or None, the values so far): the solver's walk, stopped there."""
     values: dict = {}
     for step, values in walk(problem):
+        act = activation_of(problem, step.layer)
         for check in (CHECKS.get(step.family), (extra or {}).get(step.family)):
-            if check and check(problem, step.layer, values):
+            if check and _found(check, act, step.layer, values):
                 return step, values
     return None, values
 
@@ -378,10 +403,65 @@ def sample_judged(rng: np.random.Generator, opts: SampleOptions, max_attempts: i
             solution = well_posed_solution(draw_problem(rng, opts))
             if solution is not None and accept(solution):
                 return _judged(*accept.chosen(solution))
-    raise SamplerError(
-        f"no hand-friendly problem found in {max_attempts} attempts for layers {','.join(map(str, opts.layers))} "
+    raise _not_found(opts, max_attempts)
+
+
+def _not_found(opts: SampleOptions, attempts: int) -> SamplerError:
+    return SamplerError(
+        f"no hand-friendly problem found in {attempts} attempts for layers {','.join(map(str, opts.layers))} "
         f"with {opts.hidden_activation} hidden units (try fewer or narrower layers, or tanh)"
     )
+
+
+Drawn = tuple  # (solution, its hidden mistakes or None, its tolerances or None: not computed yet)
+
+
+@dataclass
+class _Drawing:
+    """One student's draws so far (:func:`sample_judged_many`)."""
+
+    rng: np.random.Generator
+    accept: _Separating
+    drawn: list[Drawn] = field(default_factory=list)
+    attempts: int = 0  # drafts since the last problem drawn
+
+
+def sample_judged_many(rngs: Sequence[np.random.Generator], opts: SampleOptions, n: int, version: int | None = None
+                       ) -> list[tuple[Drawn, ...]]:
+    """:func:`sample_judged_solutions` for each of ``rngs`` (each student's own generator), with the
+    tolerances the sampler judged each problem by: the very same problems and numbers, drawn in
+    rounds of one draft per student still drawing, solved and judged together (a stack of them:
+    :func:`~generator.solver.stacked_values`). Deep sigmoid networks, whose drafts are repaired one
+    layer at a time, are drawn one student at a time."""
+    version = sampler_version(opts) if version is None else version
+    if _builds_deep(opts, version):
+        return [tuple((*judged, None) for judged in sample_judged_solutions(rng, opts, n, version)) for rng in rngs]
+    drawing = [_Drawing(rng, _Separating(version)) for rng in rngs]
+    active = drawing if n > 0 else []
+    while active:
+        drafts = [draw_problem(d.rng, opts) for d in active]
+        values = stacked_values(drafts)
+        fit = np.flatnonzero(~_unfit(drafts[0], values))
+        if version >= SEPARATING and fit.size:
+            kind, fit_values = kind_of(drafts[0]), {name: value[fit] for name, value in values.items()}
+            tolerances = stacked_tolerances(kind, fit_values)
+            judged = stacked_separation(kind, fit_values, tolerances)
+        accepted = set()
+        for j, i in enumerate(fit):
+            d = active[i]
+            solution = solution_from(drafts[i], one_of(values, i))
+            if version < SEPARATING or d.accept.offer(solution, one_of(tolerances, j), judged.of(j)):
+                best, separated = d.accept.chosen(solution)
+                d.drawn.append((*_judged(best, separated), d.accept.tolerances if separated is not None else None))
+                d.accept, d.attempts = _Separating(version), 0
+                accepted.add(i)
+        for i, d in enumerate(active):
+            if i not in accepted:
+                d.attempts += 1
+                if d.attempts >= MAX_ATTEMPTS:
+                    raise _not_found(opts, MAX_ATTEMPTS)
+        active = [d for d in active if len(d.drawn) < n]
+    return [tuple(d.drawn) for d in drawing]
 
 
 def _judged(solution: Solution, judged: Separation | None) -> tuple[Solution, tuple[Hidden, ...] | None]:

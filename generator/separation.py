@@ -89,6 +89,10 @@ class Separation:
         """How many pairs land within the entry's tolerance without being exactly right."""
         return int(self.near.sum())
 
+    def of(self, i: int) -> Separation:
+        """Problem i's, out of a stack's (:func:`stacked_separation`)."""
+        return Separation(self.rows, self.starts, self.exact[i], self.near[i])
+
     def hidden(self) -> tuple[Hidden, ...]:
         """The mistakes some entries cannot tell from the right value: exactly equal there, or within tolerance."""
         if not self.rows:
@@ -100,16 +104,27 @@ class Separation:
 
 def separation(solution: Solution, tolerances: Mapping[str, np.ndarray]) -> Separation:
     """Every applicable mistake of every entry of ``solution``, judged against ``tolerances``."""
-    pairs = _pairs(kind_of(solution.problem))
+    return stacked_separation(kind_of(solution.problem), {**solution.problem.givens(), **solution.values}, tolerances)
+
+
+def stacked_separation(kind: Kind, values: Mapping[str, np.ndarray], tolerances: Mapping[str, np.ndarray]) -> Separation:
+    """:func:`separation` from the values, givens included, of a problem of this ``kind``, or of each
+    of a stack of them (:func:`~generator.solver.stacked_values`; then ``exact`` and ``near`` have a
+    row per problem, and :meth:`Separation.of` picks one out)."""
+    pairs = _pairs(kind)
+    lead = np.shape(values["y"])[:-2]
     if not pairs.rows:
-        empty = np.zeros(0, dtype=bool)
+        empty = np.zeros(lead + (0,), dtype=bool)
         return Separation((), pairs.starts, empty, empty)
-    values = {**solution.problem.givens(), **solution.values}
+
+    def flat(a: np.ndarray) -> np.ndarray:
+        return np.reshape(a, lead + (-1,))
+
     with np.errstate(all="ignore"):
-        wrong = np.concatenate([np.asarray(fn(act, **{a: values[q] for a, q in args}), dtype=float).ravel()
-                                for fn, act, args in pairs.blocks])
-        right = np.concatenate([values[name].ravel() for _, name in pairs.rows])
-        tol = np.concatenate([np.asarray(tolerances[name]).ravel() for _, name in pairs.rows])
+        wrong = np.concatenate([flat(np.asarray(fn(act, **{a: values[q] for a, q in args}), dtype=float))
+                                for fn, act, args in pairs.blocks], axis=-1)
+        right = np.concatenate([flat(values[name]) for _, name in pairs.rows], axis=-1)
+        tol = np.concatenate([flat(np.asarray(tolerances[name])) for _, name in pairs.rows], axis=-1)
         diff = np.abs(wrong - right)
         exact = ((diff <= _EXACT * (np.abs(wrong) + np.abs(right))) | (diff <= _ZERO)) & pairs.varies
         near = ~exact & ~(diff > tol) & pairs.varies

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -51,6 +51,31 @@ def walk(problem: Problem) -> Iterator[tuple[PlannedStep, dict[str, np.ndarray]]
         value.setflags(write=False)
         values[step.name] = value
         yield step, values
+
+
+def stacked_values(problems: Sequence[Problem]) -> dict[str, np.ndarray]:
+    """Every value, givens included, of many problems of one kind (:func:`kind_of`) at once: each
+    quantity a stack of matrices, problem i's at index i. The same numbers :func:`walk` gives one
+    problem at a time (the steps' functions work on stacks), for a fraction of the numpy calls."""
+    first = problems[0]
+    x = np.stack([p.x for p in problems])
+    values = {"X1": np.concatenate((np.ones_like(x[:, :1]), x), axis=1)}
+    for l in range(1, first.depth + 1):
+        values[f"W{l}"] = np.stack([p.layers[l - 1].W for p in problems])
+    values["y"] = np.stack([p.y for p in problems])
+    values["c"] = np.array([p.learning_rate for p in problems], dtype=float).reshape(-1, 1, 1)
+    acts = [ACTIVATIONS[layer.activation] for layer in first.layers]
+    with np.errstate(over="ignore", invalid="ignore"):  # as in walk
+        for step in plan(first.depth, first.loss):
+            values[step.name] = step.step.fn(acts[step.layer - 1], **{a: values[q] for a, q in step.args.items()}) + 0.0
+    for value in values.values():
+        value.setflags(write=False)
+    return values
+
+
+def one_of(values: Mapping[str, np.ndarray], i: int) -> dict[str, np.ndarray]:
+    """Problem i's values out of :func:`stacked_values`."""
+    return {name: value[i] for name, value in values.items()}
 
 
 def solution_from(problem: Problem, values: Mapping[str, np.ndarray]) -> Solution:

@@ -90,7 +90,17 @@ def _cancelled(value: Array, scale: Array, terms: int) -> Array:
 
 
 def _matmul(A: Array, B: Array) -> Array:
-    return _cancelled(A @ B, np.abs(A) @ np.abs(B), A.shape[1])
+    return _cancelled(A @ B, np.abs(A) @ np.abs(B), A.shape[-1])
+
+
+def _T(A: Array) -> Array:
+    """The transpose of a matrix, or of each of a stack of them."""
+    return np.swapaxes(A, -1, -2)
+
+
+def _total(A: Array) -> Array:
+    """The sum of a matrix's entries as a 1×1 matrix (of each of a stack of them)."""
+    return np.sum(A, axis=(-2, -1), keepdims=True)
 
 
 def _net(act: Activation, W: Array, X: Array) -> Array:
@@ -102,18 +112,18 @@ def _a(act: Activation, net: Array) -> Array:
 
 
 def _X(act: Activation, a: Array) -> Array:
-    return np.vstack([[1.0], a])
+    return np.concatenate((np.ones_like(a[..., :1, :]), a), axis=-2)
 
 
 def _loss_mse(act: Activation, a: Array, y: Array) -> Array:
-    return np.array([[0.5 * float(np.sum((y - a) ** 2))]])
+    return 0.5 * _total((y - a) ** 2)
 
 
 def _loss_ce(act: Activation, a: Array, y: Array, net: Array) -> Array:
     # −Σ y_k log a_k with log a = net − log Σ e^net (no log 0 when a softmax output underflows)
-    m = float(np.max(net))
-    log_a = net - (m + np.log(np.sum(np.exp(net - m))))
-    return np.array([[float(-np.sum(np.where(y != 0, y * log_a, 0.0)))]])
+    m = np.max(net, axis=(-2, -1), keepdims=True)
+    log_a = net - (m + np.log(_total(np.exp(net - m))))
+    return -_total(np.where(y != 0, y * log_a, 0.0))
 
 
 def _dL_da_out(act: Activation, a: Array, y: Array) -> Array:
@@ -121,7 +131,7 @@ def _dL_da_out(act: Activation, a: Array, y: Array) -> Array:
 
 
 def _dL_da_hidden(act: Activation, dL_dX: Array) -> Array:
-    return dL_dX[1:, :]
+    return dL_dX[..., 1:, :]
 
 
 def _delta(act: Activation, dL_da: Array, net: Array) -> Array:
@@ -133,21 +143,21 @@ def _delta_via_a(act: Activation, dL_da: Array, a: Array) -> Array:
 
 
 def _delta_softmax_ce(act: Activation, a: Array, y: Array) -> Array:
-    sa = float(np.sum(y)) * a
+    sa = _total(y) * a
     return _cancelled(sa - y, np.abs(sa) + np.abs(y), 2)
 
 
 def _dL_dW(act: Activation, delta: Array, X: Array) -> Array:
-    return delta @ X.T
+    return delta @ _T(X)
 
 
 def _W_new(act: Activation, W: Array, c: Array, dL_dW: Array) -> Array:
-    step = float(c[0, 0]) * dL_dW
+    step = c * dL_dW
     return _cancelled(W - step, np.abs(W) + np.abs(step), 2)
 
 
 def _dL_dX(act: Activation, W: Array, delta: Array) -> Array:
-    return _matmul(W.T, delta)
+    return _matmul(_T(W), delta)
 
 
 # ---- the table ----
@@ -173,7 +183,7 @@ STEPS: tuple[Step, ...] = (
         symbol="net^[l]", formula="W^[l] · X^[l]",
         mistakes=(
             Mistake("bias_left_out", "the bias (the first column of W, times the constant 1) was left out",
-                    lambda act, W, X: _matmul(W[:, 1:], X[1:, :])),
+                    lambda act, W, X: _matmul(W[..., 1:], X[..., 1:, :])),
         ),
     ),
     Step(
@@ -232,7 +242,7 @@ STEPS: tuple[Step, ...] = (
         explain="the first coordinate belongs to the constant input 1 (the bias) and is dropped",
         mistakes=(
             Mistake("kept_bias_coordinate", "the bias coordinate was not dropped",
-                    lambda act, dL_dX: dL_dX[:-1, :]),
+                    lambda act, dL_dX: dL_dX[..., :-1, :]),
         ),
     ),
     Step(
@@ -264,7 +274,7 @@ STEPS: tuple[Step, ...] = (
         symbol="δ^[l]", formula="(Σ_j y_j) a^[l] − y",
         explain="softmax with cross-entropy: no multiplication by φ′ (the seed's remark 5)",
         mistakes=(
-            Mistake("sign", "the sign is reversed: δ = (Σy)·a − y", lambda act, a, y: y - float(np.sum(y)) * a),
+            Mistake("sign", "the sign is reversed: δ = (Σy)·a − y", lambda act, a, y: y - _total(y) * a),
             Mistake("softmax_times_derivative", "δ was multiplied by a(1 − a) as for a sigmoid with the squared "
                     "error; with softmax and cross-entropy δ = (Σy)·a − y, nothing more (the seed's remark 5)",
                     lambda act, a, y: _delta_softmax_ce(act, a, y) * a * (1.0 - a)),
@@ -287,7 +297,7 @@ STEPS: tuple[Step, ...] = (
         mistakes=(
             Mistake("no_update", "the weights were not updated (W̃ = W)", lambda act, W, c, dL_dW: np.array(W)),
             Mistake("wrong_sign", "the gradient was added instead of subtracted",
-                    lambda act, W, c, dL_dW: W + float(c[0, 0]) * dL_dW),
+                    lambda act, W, c, dL_dW: W + c * dL_dW),
             Mistake("no_learning_rate", "the learning rate c was left out", lambda act, W, c, dL_dW: W - dL_dW),
         ),
     ),
@@ -300,7 +310,7 @@ STEPS: tuple[Step, ...] = (
         explain="with the weights before the update",
         mistakes=(
             Mistake("updated_weights", "the updated weights W̃ were used; ∂L/∂X takes the weights before the update",
-                    lambda act, W, delta, W_new: _matmul(W_new.T, delta), uses=lambda l: {"W_new": f"W{l}_new"}),
+                    lambda act, W, delta, W_new: _matmul(_T(W_new), delta), uses=lambda l: {"W_new": f"W{l}_new"}),
         ),
     ),
 )

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Mapping
 
 import numpy as np
 
@@ -64,18 +65,42 @@ def round_sig(x: np.ndarray, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
     return np.sign(x) * np.floor(ax * scale + 0.5) / scale
 
 
-def _own(value: float, propagated: float) -> float:
-    """The student's own rounding of one entry: half a unit of the 4th significant digit of the
+_LOWEST_POWER = -400  # 10^k for k from here on: every k a double's own rounding can need
+_POWERS = np.array([10.0 ** k if k < 309 else math.inf for k in range(_LOWEST_POWER, -_LOWEST_POWER)])
+
+
+def _power(k: np.ndarray) -> np.ndarray:
+    """10.0 ** k of each integer k, bit for bit as Python computes it (numpy's ** need not be)."""
+    return _POWERS[k - _LOWEST_POWER]
+
+
+def _decade(ax: np.ndarray) -> np.ndarray:
+    """math.floor(math.log10(x)) of each x > 0, as integers: numpy's log10 where no power of ten is
+    near (any two log10s agree on the floor there), Python's own where one is — bit for bit the
+    same as one entry at a time."""
+    k = np.floor(np.log10(ax)).astype(int)
+    with np.errstate(all="ignore"):
+        mantissa = ax / _power(k)  # in [1, 10) unless x is (within rounding) a power of ten
+    near = (mantissa < 1 + 1e-9) | (mantissa > 10 - 1e-8)
+    if near.any():
+        for i in np.flatnonzero(near):
+            k.flat[i] = math.floor(math.log10(ax.flat[i]))
+    return k
+
+
+def _own(value: np.ndarray, propagated: np.ndarray) -> np.ndarray:
+    """The student's own rounding of each entry: half a unit of the 4th significant digit of the
     largest value they could have computed; none for a value they get exactly (from exact
     inputs) that has at most 4 significant digits."""
-    if propagated == 0.0:
-        if value == 0.0:
-            return 0.0
-        scale = 10.0 ** (SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(value))))
-        if abs(round(value * scale) - value * scale) <= 1e-9:
-            return 0.0
-    top = abs(value) + SAFETY * propagated
-    return _SLACK * 0.5 * 10.0 ** (math.floor(math.log10(top)) - SIGNIFICANT_DIGITS + 1)
+    top = np.abs(value) + SAFETY * propagated
+    zero = top == 0.0
+    digit = _decade(np.where(zero, 1.0, top))
+    own = _SLACK * 0.5 * _power(digit - SIGNIFICANT_DIGITS + 1)
+    given = propagated == 0.0
+    if given.any():  # from exact inputs, so top is |value|
+        scaled = value * _power(SIGNIFICANT_DIGITS - 1 - digit)
+        zero |= given & (np.abs(np.rint(scaled) - scaled) <= 1e-9)
+    return np.where(zero, 0.0, own)
 
 
 def _groups(step: PlannedStep, act: Activation, shapes: dict[str, tuple[int, ...]]) -> dict[str, list[np.ndarray]]:
@@ -146,7 +171,7 @@ def _moves(kind: Kind) -> tuple[_Moves, ...]:
     return tuple(out)
 
 
-def _propagated(moves: _Moves, values: dict, errors: dict, base: np.ndarray) -> np.ndarray:
+def _propagated(moves: _Moves, values: Mapping[str, np.ndarray], errors: dict, base: np.ndarray) -> np.ndarray:
     """Σ_j |f(inputs with entry j moved by its error) − f(inputs)| for every output entry.
 
     Calls the step's own function (the one definition in ``generator.steps``); givens carry
@@ -175,16 +200,19 @@ def entry_tolerances(solution: Solution) -> dict[str, np.ndarray]:
 @lru_cache(maxsize=8)  # the sampler judges a draft by them, then the week records them: computed once
 def _entry_tolerances(solution: Solution) -> dict[str, np.ndarray]:
     problem = solution.problem
-    values: dict[str, np.ndarray] = dict(problem.givens())
-    values.update(solution.values)
+    return stacked_tolerances(kind_of(problem), {**problem.givens(), **solution.values})
+
+
+def stacked_tolerances(kind: Kind, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """:func:`entry_tolerances` from the values, givens included, of a problem of this ``kind``, or
+    of each of a stack of them (:func:`~generator.solver.stacked_values`): the very same numbers."""
     errors: dict[str, np.ndarray] = {}  # error bound of an honest 4-s.f. student, per quantity
     out: dict[str, np.ndarray] = {}
-    for moves in _moves(kind_of(problem)):
+    for moves in _moves(kind):
         step = moves.step
-        exact = np.asarray(solution[step.name], dtype=float)
+        exact = np.asarray(values[step.name], dtype=float)
         prop = _propagated(moves, values, errors, exact)
-        own = np.array([_own(v, e) for v, e in zip(exact.ravel().tolist(), prop.ravel().tolist())])
-        own = own.reshape(exact.shape) + moves.substeps * SUBSTEP * np.abs(exact)
+        own = _own(exact, prop) + moves.substeps * SUBSTEP * np.abs(exact)
         errors[step.name] = own + prop
         tol = own + SAFETY * prop + FLOOR
         if step.family == "W_new":
@@ -214,4 +242,4 @@ def visible_update(W: np.ndarray, W_new: np.ndarray, halves: float = 3.0) -> np.
     return np.abs(np.asarray(W_new) - np.asarray(W)) >= halves * half_unit(W_new) * (1 - 1e-9)
 
 
-__all__ = ["entry_tolerances", "half_unit", "round_sig", "visible_update", "SAFETY", "FLOOR", "SIGNIFICANT_DIGITS"]
+__all__ = ["entry_tolerances", "stacked_tolerances", "half_unit", "round_sig", "visible_update", "SAFETY", "FLOOR", "SIGNIFICANT_DIGITS"]

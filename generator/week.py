@@ -29,7 +29,7 @@ import numpy as np
 from .problem import Problem
 from .record import Student, StudentProblem, Week, asked_entries, asked_names
 from .roster import RosterEntry
-from .sampler import SampleOptions, check_options, sample_judged_solutions, sampler_version
+from .sampler import SampleOptions, check_options, sample_judged_many, sampler_version
 from .separation import Hidden, hidden_mistakes
 from .solver import Solution, solution_from, solve
 from .steps import DEFAULT_ASKED, STEPS, symbol_of
@@ -38,6 +38,7 @@ from .errors import DuplicateStudent
 
 CLASS_ID = "class"  # the one shared variant of a week generated without a roster
 CLASS_NAME = "whole class"
+DRAWN_TOGETHER = 250  # students whose problems are drawn in one go (progress is shown after each group)
 
 
 @dataclass(frozen=True)
@@ -109,21 +110,29 @@ def student_seed(seed: str, opts: SampleOptions, student_id: str, version: int |
     return int.from_bytes(hashlib.sha256(payload.encode("utf-8")).digest()[:16], "big")
 
 
-def student_problem(solution: Solution, hidden: tuple[Hidden, ...] | None = None) -> StudentProblem:
-    """A problem with every answer (the solver's order) and its tolerances, for the record
-    (``hidden``: the mistakes it cannot tell apart, when the sampler judged them)."""
+def student_problem(solution: Solution, hidden: tuple[Hidden, ...] | None = None,
+                    tolerances: Mapping[str, np.ndarray] | None = None) -> StudentProblem:
+    """A problem with every answer (the solver's order) and its tolerances (computed here unless
+    given), for the record (``hidden``: the mistakes it cannot tell apart, when the sampler judged them)."""
     return StudentProblem(
         solution.problem,
         MappingProxyType({name: solution[name] for name in solution.names}),
-        MappingProxyType(dict(entry_tolerances(solution))),
+        MappingProxyType({name: tolerances[name] for name in solution.names} if tolerances is not None
+                         else dict(entry_tolerances(solution))),
         hidden,
     )
 
 
 def sampled_problems(options: WeekOptions, student_id: str) -> tuple[StudentProblem, ...]:
+    return sampled_problems_of(options, [student_id])[0]
+
+
+def sampled_problems_of(options: WeekOptions, student_ids: Sequence[str]) -> list[tuple[StudentProblem, ...]]:
+    """Each student's problems (drawn together: :func:`~generator.sampler.sample_judged_many`)."""
     version = options.sampler_version
-    rng = np.random.default_rng(student_seed(options.seed, options.sample, student_id, version))
-    return tuple(student_problem(*judged) for judged in sample_judged_solutions(rng, options.sample, options.problems, version))
+    rngs = [np.random.default_rng(student_seed(options.seed, options.sample, sid, version)) for sid in student_ids]
+    return [tuple(student_problem(*judged) for judged in student)
+            for student in sample_judged_many(rngs, options.sample, options.problems, version)]
 
 
 # ---- file names and variant codes ----
@@ -215,20 +224,22 @@ def make_students(
     files = assign_files((e.id for e in entries), taken_files)
     fixed = tuple(student_problem(solve(p)) for p in options.fixed)
     students = []
-    for e in entries:
-        problems = fixed or sampled_problems(options, e.id)
-        students.append(
-            Student(
-                id=e.id,
-                name=e.name,
-                file=files[e.id],
-                variant=variant_code(problems),
-                columns=MappingProxyType(dict(e.columns)),
-                problems=problems,
+    for start in range(0, len(entries), DRAWN_TOGETHER):
+        chunk = entries[start:start + DRAWN_TOGETHER]
+        drawn = [fixed] * len(chunk) if fixed else sampled_problems_of(options, [e.id for e in chunk])
+        for e, problems in zip(chunk, drawn):
+            students.append(
+                Student(
+                    id=e.id,
+                    name=e.name,
+                    file=files[e.id],
+                    variant=variant_code(problems),
+                    columns=MappingProxyType(dict(e.columns)),
+                    problems=problems,
+                )
             )
-        )
-        if progress:
-            progress()
+            if progress:
+                progress()
     return tuple(students)
 
 

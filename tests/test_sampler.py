@@ -22,6 +22,7 @@ from generator.sampler import (
     sampler_version,
 )
 from generator.solver import solve
+from generator.tolerance import entry_tolerances
 from generator.steps import parse_name
 
 CONFIGS = [
@@ -193,3 +194,18 @@ def test_a_week_recorded_with_sampler_1_is_drawn_as_before():
     assert sampler_version(SampleOptions()) == sampler_version(SampleOptions(layers=(2, 2, 2, 2, 2), hidden_activation="tanh")) == SEPARATING
     first = sampled_problems(WeekOptions(seed="2026-W48", title="t", sampler=1), "00001")[0].problem
     assert first.to_json() == {"x": [-1.0, 0.8], "y": [0.0, 0.0], "layers": [{"W": [[-0.25, -0.4, 0.05], [-0.15, 0.3, 0.15]], "activation": "sigmoid"}, {"W": [[-0.7, -0.1, 0.75], [0.6, 0.7, 0.7]], "activation": "sigmoid"}], "loss": "mse", "learning_rate": 0.1}
+
+
+@pytest.mark.parametrize("opts, version", [(SampleOptions(), None), (SampleOptions(layers=(2, 3, 2), output="softmax"), None),
+                                           (SampleOptions(layers=(2, 3, 2), hidden_activation="relu"), 1),
+                                           (SampleOptions(layers=(2, 2, 2, 2)), None)])
+def test_students_drawn_together_get_the_problems_each_draws_alone(opts, version):
+    from generator.sampler import sample_judged_many, sample_judged_solutions
+    together = sample_judged_many([np.random.default_rng(s) for s in range(12)], opts, 2, version)
+    for s, drawn in enumerate(together):
+        alone = sample_judged_solutions(np.random.default_rng(s), opts, 2, version)
+        assert [(json.dumps(d[0].problem.to_json()), d[1]) for d in drawn] == \
+               [(json.dumps(a[0].problem.to_json()), a[1]) for a in alone]
+        for (solution, _, tolerances), (own, _) in zip(drawn, alone):
+            assert all(solution[n].tobytes() == own[n].tobytes() for n in own.names)
+            assert tolerances is None or all(tolerances[n].tobytes() == t.tobytes() for n, t in entry_tolerances(own).items())

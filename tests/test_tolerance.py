@@ -180,3 +180,29 @@ def test_no_update_is_wrong_on_deep_networks_too(opts):
                 assert accepted(solution, tol, step.name, work[step.name]).all(), step.name
                 checked += int(visible.sum())
     assert checked > 50
+
+
+def test_rounding_at_powers_of_ten_is_decided_as_for_one_number():
+    """The 4th significant digit of a value at or within rounding of a power of ten (where two
+    log10s may disagree) is the one Python's own log10 gives; digits beyond the 4th are rounded."""
+    import math
+    from generator.tolerance import _decade, _own
+    tricky = [1000.0, 999.9999999999999, 1000.0000000000001, 0.001, 0.0009999999999999998, 1e-5, 3.7, 1e300, 1e-320]
+    ax = np.array(tricky)
+    assert _decade(ax).tolist() == [math.floor(math.log10(x)) for x in tricky]
+    own = _own(np.array([0.25, 0.12345, 0.0, 1.5]), np.array([0.0, 0.0, 0.0, 0.01]))
+    assert own[0] == 0 and own[2] == 0 and own[1] > 0 and own[3] > 0  # 0.25 is exact, 0.12345 is not
+
+
+@pytest.mark.parametrize("layers, hidden, output", [((2, 2, 2), "sigmoid", "sigmoid"), ((3, 4, 3), "tanh", "softmax"),
+                                                    ((2, 3, 2), "relu", "sigmoid")])
+def test_tolerances_of_a_stack_of_problems_are_each_problems_own(layers, hidden, output):
+    from generator.solver import kind_of, one_of, stacked_values
+    from generator.tolerance import stacked_tolerances
+    opts = SampleOptions(layers=layers, hidden_activation=hidden, output=output)
+    rng = np.random.default_rng(11)
+    solutions = [sample_solution(rng, opts) for _ in range(6)]
+    stacked = stacked_tolerances(kind_of(solutions[0].problem), stacked_values([s.problem for s in solutions]))
+    for i, solution in enumerate(solutions):
+        own = entry_tolerances(solution)
+        assert {name: tol.tobytes() for name, tol in one_of(stacked, i).items()} == {n: t.tobytes() for n, t in own.items()}
