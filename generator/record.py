@@ -242,7 +242,7 @@ def dumps_record(data: Any, indent: str = "") -> str:
 
 def _opened(data: Any) -> bool:
     """Does :func:`dumps_record` spread ``data`` over several lines (an object, or a list with one)?"""
-    return bool(data) and (isinstance(data, dict) or (isinstance(data, list) and any(isinstance(v, dict) for v in data)))
+    return bool(data) and (isinstance(data, dict) or (isinstance(data, list) and dict in map(type, data)))
 
 
 def write_week(folder: Path, week: Week) -> Path:

@@ -45,23 +45,28 @@ Every mistake told apart (sampler 3)
   inputs, lands within the entry's stored tolerance without being exactly right
   (``generator.separation``); deep sigmoid networks are still built as in sampler 2. A week
   records its sampler, and students added to it later are drawn by that one (``version``).
+
+Many students at once
+  A week's students are drawn in rounds: one draft from each student still drawing (from their own
+  generator), solved, checked and judged together on stacks of matrices, each student's accept or
+  reject their own — the very problems each would get drawn alone, in a fraction of the time.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Generator, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from .activations import ACTIVATIONS
 from .problem import Layer, Problem, column, frozen_array
-from .separation import Hidden, Separation, separation, stacked_separation
-from .solver import Solution, activation_of, kind_of, one_of, solution_from, stacked_values, walk
-from .steps import plan
-from .tolerance import entry_tolerances, stacked_tolerances, visible_update
+from .separation import Hidden, Separation, stacked_separation
+from .solver import Solution, activation_of, kind_of, one_of, solution_from, stacked_values
+from .steps import PlannedStep, plan
+from .tolerance import stacked_tolerances, visible_update
 from .errors import SamplerError
 
 HIDDEN_CHOICES = ("sigmoid", "tanh", "relu")
@@ -250,22 +255,19 @@ def defects(solution: Solution) -> list[str]:
     return [d for d in found if d]
 
 
-def _unfit(problem: Problem, values: Values) -> np.ndarray:
-    """Per problem of a stack (``values``: :func:`~generator.solver.stacked_values`), does
-    :func:`defects` find anything wrong with it? (``problem``: any one of them, for the plan.)"""
-    unfit = np.zeros(len(values["y"]), dtype=bool)
+def _first_defects(problem: Problem, values: Values, extra: Mapping[str, Check] | None = None) -> list:
+    """Per problem of a stack (``values``: :func:`~generator.solver.stacked_values`; ``problem``: any
+    one of them, for the plan), the first step where a check (or an ``extra`` one) finds it unfit,
+    or None: fit."""
+    first: list = [None] * len(values["y"])
+    unchecked = np.ones(len(first), dtype=bool)
     for s in plan(problem.depth, problem.loss):
-        if s.family in CHECKS:
-            for _, flagged in CHECKS[s.family](activation_of(problem, s.layer), s.layer, values):
-                unfit |= flagged
-    return unfit
-
-
-def well_posed_solution(problem: Problem) -> Solution | None:
-    """The solution if :func:`defects` would be empty, else None; cheap: the solver's walk is
-    stopped at the first defect (the sampler solves thousands of drafts)."""
-    step, values = _first_defect(problem)
-    return None if step is not None else solution_from(problem, values)
+        for check in (CHECKS.get(s.family), (extra or {}).get(s.family)):
+            for _, flagged in check(activation_of(problem, s.layer), s.layer, values) if check else ():
+                for i in np.flatnonzero(flagged & unchecked):
+                    first[i] = s
+                unchecked &= ~flagged
+    return first
 
 
 def is_deep_sigmoid(opts: SampleOptions) -> bool:
@@ -295,14 +297,9 @@ class _Separating:
         self.on, self.most = version >= SEPARATING, tries
         self.tries, self.best, self.judged, self.tolerances = 0, None, None, None
 
-    def __call__(self, solution: Solution) -> bool:
-        if not self.on:
-            return True
-        tolerances = entry_tolerances(solution)
-        return self.offer(solution, tolerances, separation(solution, tolerances))
-
     def offer(self, solution: Solution, tolerances: Mapping[str, np.ndarray], judged: Separation) -> bool:
-        """As calling it, with the draft's tolerances and how it separates the mistakes given."""
+        """Is the well-posed draft, with its tolerances and how it separates the mistakes, accepted
+        (the best so far is then the one to hand out)?"""
         if self.judged is None or judged.unresolved < self.judged.unresolved:
             self.best, self.judged, self.tolerances = solution, judged, tolerances
         self.tries += 1
@@ -317,17 +314,6 @@ def _check_steep(act: str, l: int, v: Values) -> Flags:
     if act in MAX_DPHI:
         yield (f"layer {l}: {act} unit off its steep middle",
                _somewhere(ACTIVATIONS[act].df(v[f"net{l}"]) < DEEP_MIN_DPHI * MAX_DPHI[act]))
-
-
-def _first_defect(problem: Problem, extra: Mapping[str, Check] | None = None):
-    """(the first step with a defect or None, the values so far): the solver's walk, stopped there."""
-    values: dict = {}
-    for step, values in walk(problem):
-        act = activation_of(problem, step.layer)
-        for check in (CHECKS.get(step.family), (extra or {}).get(step.family)):
-            if check and _found(check, act, step.layer, values):
-                return step, values
-    return None, values
 
 
 def _coherent_signs(rng: np.random.Generator, y: np.ndarray, sizes: tuple[int, ...]) -> list[np.ndarray | None]:
@@ -354,29 +340,33 @@ def _deep_weights(rng: np.random.Generator, shape: tuple[int, int], signs: np.nd
     return frozen_array(sign * k / WEIGHT_DIVISOR)
 
 
-def _sample_deep_sigmoid(rng: np.random.Generator, opts: SampleOptions, max_walks: int,
-                         accept: Callable[[Solution], bool] = lambda solution: True) -> Solution | None:
-    """Sampler 2 (module doc): coherent signs, steep units, the faulty layer drawn again."""
+DEEP_CHECKS = {"net": _check_steep}
+
+
+def _random_drafts(rng: np.random.Generator, opts: SampleOptions, most: int) -> Drafts:
+    """Drafts drawn at random (sampler 1, and sampler 3 but for deep sigmoid networks), ``most`` of them."""
+    for _ in range(most):
+        yield draw_problem(rng, opts)
+
+
+def _deep_drafts(rng: np.random.Generator, opts: SampleOptions, most: int) -> Drafts:
+    """Sampler 2's drafts (module doc): coherent signs, steep units, the faulty layer drawn again.
+    Sent back after each: the first step with a defect (also by ``DEEP_CHECKS``), or None if the draft was
+    fit but not accepted; ``most``: walks before no fresh draft is begun."""
     depth = len(opts.layers) - 1
-    steep = {"net": _check_steep}
     walks = 0
-    while walks < max_walks:
+    while walks < most:
         draft = draw_problem(rng, opts)  # its input and target; the weights are drawn again
         signs = _coherent_signs(rng, draft.y, opts.layers)
         weights = [_deep_weights(rng, layer.W.shape, signs[l]) for l, layer in enumerate(draft.layers)]
         for _ in range(REPAIRS_PER_LAYER * depth):
             walks += 1
             layers = tuple(Layer(W, layer.activation) for W, layer in zip(weights, draft.layers))
-            problem = Problem(draft.x, draft.y, layers, draft.loss, draft.learning_rate)
-            step, values = _first_defect(problem, steep)
+            step = yield Problem(draft.x, draft.y, layers, draft.loss, draft.learning_rate)
             if step is None:
-                solution = solution_from(problem, values)
-                if accept(solution):
-                    return solution
                 break  # a fresh draft
             at = step.layer if step.family in ("net", "a") else min(step.layer + 1, depth)
             weights[at - 1] = _deep_weights(rng, weights[at - 1].shape, signs[at - 1])
-    return None
 
 
 def sample_solution(rng: np.random.Generator, opts: SampleOptions, max_attempts: int = MAX_ATTEMPTS,
@@ -391,19 +381,7 @@ def sample_judged(rng: np.random.Generator, opts: SampleOptions, max_attempts: i
                   version: int | None = None) -> tuple[Solution, tuple[Hidden, ...] | None]:
     """:func:`sample_solution`, with the mistakes some of its entries cannot tell from the right
     value, as the sampler judged them (None: sampler 1 and 2 do not judge them)."""
-    version = sampler_version(opts) if version is None else version
-    deep = _builds_deep(opts, version)
-    accept = _Separating(version, DEEP_SEPARATION_TRIES if deep else SEPARATION_TRIES)
-    if deep:
-        solution = _sample_deep_sigmoid(rng, opts, max_attempts, accept)
-        if solution is not None:
-            return _judged(*accept.chosen(solution))
-    else:
-        for _ in range(max_attempts):
-            solution = well_posed_solution(draw_problem(rng, opts))
-            if solution is not None and accept(solution):
-                return _judged(*accept.chosen(solution))
-    raise _not_found(opts, max_attempts)
+    return sample_judged_many([rng], opts, 1, version, max_attempts)[0][0][:2]
 
 
 def _not_found(opts: SampleOptions, attempts: int) -> SamplerError:
@@ -414,35 +392,50 @@ def _not_found(opts: SampleOptions, attempts: int) -> SamplerError:
 
 
 Drawn = tuple  # (solution, its hidden mistakes or None, its tolerances or None: not computed yet)
+Drafts = Generator[Problem, "PlannedStep | None", None]
 
 
-@dataclass
 class _Drawing:
-    """One student's draws so far (:func:`sample_judged_many`)."""
+    """One student's draws so far (:func:`sample_judged_many`): the drafts of the problem being
+    drawn, the one to judge next, and the problems drawn."""
 
-    rng: np.random.Generator
-    accept: _Separating
-    drawn: list[Drawn] = field(default_factory=list)
-    attempts: int = 0  # drafts since the last problem drawn
+    def __init__(self, rng: np.random.Generator, opts: SampleOptions, version: int, most: int):
+        self.rng, self.opts, self.version, self.most = rng, opts, version, most
+        self.deep = _builds_deep(opts, version)
+        self.drawn: list[Drawn] = []
+        self.next_problem()
+
+    def next_problem(self) -> None:
+        self.accept = _Separating(self.version, DEEP_SEPARATION_TRIES if self.deep else SEPARATION_TRIES)
+        self.drafts = (_deep_drafts if self.deep else _random_drafts)(self.rng, self.opts, self.most)
+        self.draft: Problem | None = next(self.drafts, None)
+
+    def judged(self, step: PlannedStep | None) -> None:
+        """The draft had a defect at ``step`` (None: fit, not accepted): the next draft."""
+        try:
+            self.draft = self.drafts.send(step)
+        except StopIteration:
+            self.draft = None
 
 
-def sample_judged_many(rngs: Sequence[np.random.Generator], opts: SampleOptions, n: int, version: int | None = None
-                       ) -> list[tuple[Drawn, ...]]:
+def sample_judged_many(rngs: Sequence[np.random.Generator], opts: SampleOptions, n: int, version: int | None = None,
+                       max_attempts: int = MAX_ATTEMPTS) -> list[tuple[Drawn, ...]]:
     """:func:`sample_judged_solutions` for each of ``rngs`` (each student's own generator), with the
-    tolerances the sampler judged each problem by: the very same problems and numbers, drawn in
-    rounds of one draft per student still drawing, solved and judged together (a stack of them:
-    :func:`~generator.solver.stacked_values`). Deep sigmoid networks, whose drafts are repaired one
-    layer at a time, are drawn one student at a time."""
+    tolerances the sampler judged each problem by (None: not judged). Drawn in rounds of one draft
+    per student still drawing, solved and judged together on stacks of matrices
+    (:func:`~generator.solver.stacked_values`): each student's draws are as if drawn alone."""
     version = sampler_version(opts) if version is None else version
-    if _builds_deep(opts, version):
-        return [tuple((*judged, None) for judged in sample_judged_solutions(rng, opts, n, version)) for rng in rngs]
-    drawing = [_Drawing(rng, _Separating(version)) for rng in rngs]
+    drawing = [_Drawing(rng, opts, version, max_attempts) for rng in rngs]
     active = drawing if n > 0 else []
+    extra = DEEP_CHECKS if _builds_deep(opts, version) else None
     while active:
-        drafts = [draw_problem(d.rng, opts) for d in active]
+        if any(d.draft is None for d in active):
+            raise _not_found(opts, max_attempts)
+        drafts = [d.draft for d in active]
         values = stacked_values(drafts)
-        fit = np.flatnonzero(~_unfit(drafts[0], values))
-        if version >= SEPARATING and fit.size:
+        first = _first_defects(drafts[0], values, extra)
+        fit = [i for i, step in enumerate(first) if step is None]
+        if version >= SEPARATING and fit:
             kind, fit_values = kind_of(drafts[0]), {name: value[fit] for name, value in values.items()}
             tolerances = stacked_tolerances(kind, fit_values)
             judged = stacked_separation(kind, fit_values, tolerances)
@@ -453,13 +446,12 @@ def sample_judged_many(rngs: Sequence[np.random.Generator], opts: SampleOptions,
             if version < SEPARATING or d.accept.offer(solution, one_of(tolerances, j), judged.of(j)):
                 best, separated = d.accept.chosen(solution)
                 d.drawn.append((*_judged(best, separated), d.accept.tolerances if separated is not None else None))
-                d.accept, d.attempts = _Separating(version), 0
                 accepted.add(i)
         for i, d in enumerate(active):
             if i not in accepted:
-                d.attempts += 1
-                if d.attempts >= MAX_ATTEMPTS:
-                    raise _not_found(opts, MAX_ATTEMPTS)
+                d.judged(first[i])
+            elif len(d.drawn) < n:
+                d.next_problem()
         active = [d for d in active if len(d.drawn) < n]
     return [tuple(d.drawn) for d in drawing]
 
