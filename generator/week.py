@@ -14,9 +14,7 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 import unicodedata
@@ -27,7 +25,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from .problem import Problem
-from .record import Student, StudentProblem, Week, asked_entries, asked_names
+from .record import Student, StudentProblem, Week, asked_names
 from .roster import RosterEntry
 from .sampler import SampleOptions, check_options, sample_judged_many, sampler_version
 from .separation import Hidden, hidden_mistakes

@@ -28,7 +28,7 @@ from generator.render import section_of
 from generator.steps import STEPS, plan, symbol_of
 
 from .diagnose import CARRIED, PRECISION
-from .judge import CORRECT, INCORRECT, MISSING
+from .judge import INCORRECT, MISSING
 
 Table = Sequence[Mapping[str, str]]
 

@@ -142,15 +142,17 @@ def feedback_html(week: Week, result: StudentResult, printed: bool = False) -> s
     return environment().get_template("feedback.html").render(**feedback_context(week, result, printed))
 
 
-_PDF: dict[str, PdfWriter] = {}  # a process's PDF writer, made when the first PDF is asked for
+@lru_cache(maxsize=1)
+def _pdf_writer() -> PdfWriter:
+    """A process's PDF writer for feedback pages (they carry their own CSS), made when the first PDF is asked for."""
+    return PdfWriter(css="", svg_images=False)
 
 
 def _write_one(week: Week, result: StudentResult, folder: Path, kind: str) -> Path:
     html = feedback_html(week, result, printed=kind == "pdf")
     if kind == "pdf":
         path = folder / f"{result.student.file}.pdf"
-        writer = _PDF.get("pdf") or _PDF.setdefault("pdf", PdfWriter(css=""))  # the page carries its CSS
-        writer.write(html, path)
+        _pdf_writer().write(html, path)
     else:
         path = folder / f"{result.student.file}.html"
         write_text_atomic(path, html)

@@ -10,7 +10,7 @@ not changed. Pure functions over the results of :mod:`grader.pipeline`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import permutations
 from typing import Sequence
 

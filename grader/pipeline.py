@@ -24,7 +24,7 @@ import csv
 import io
 import re
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from types import MappingProxyType
 from typing import Collection, Iterable, Mapping, Sequence
@@ -36,12 +36,12 @@ from .diagnose import Diagnosis, diagnose, with_carried_credit, with_diagnosis_c
 from .identify import Identity, LmsName, RosterIndex, canvas_person_fits, identify, latest_first, lms_name
 from .integrity import other_work, with_other_work
 from .ingest import SUBMISSION_SUFFIXES, WORKBOOK_SUFFIXES, SubmittedFile, Unreadable, listing, plural
-from .judge import GradeConfig, EntryResult, collect_entries, judge_student, total
-from .late import (Candidate, Choice, LatePolicy, Lateness, Penalty, choose_submission, course_time, course_zone, late_penalty,
+from .judge import GradeConfig, collect_entries, judge_student, total
+from .late import (Candidate, Choice, LatePolicy, Lateness, choose_submission, course_time, course_zone, late_penalty,
                    lateness, parse_late_policy, parse_time)
 from .overrides import Override, OverrideResult, apply_overrides
 from .results import (GRADED, MISSING, NO_SUBMISSION, UNREADABLE, FileOutcome, Gradebook, IdConflict, LateRules,
-                      OtherWork, StudentResult)
+                      StudentResult)
 from .parse import ParsedFile, parse_submission, peek_ids
 from generator.answers import read_workbook_rows
 from generator.errors import AnswerFileError

@@ -92,18 +92,19 @@ def merge_students(book: Gradebook, header: Sequence[str], new_rows: Iterable[Se
             for row in (new.get(sid, []) if sid in regraded else kept.get(sid, []))]
 
 
-def write_reports(book: Gradebook, outdir: Path, earlier: Path | None = None) -> Table:
+def write_reports(book: Gradebook, outdir: Path, earlier: Path | None = None) -> tuple[Table, Table]:
     """grades.csv and details.csv; with ``earlier`` (a partial regrade) the students not in
-    ``book`` keep their rows from the results there. Returns grades.csv's rows as written."""
+    ``book`` keep their rows from the results there. Returns both files' rows as written (the
+    whole merged class), so that what reads them next need not read them back."""
     grades = merge_students(book, GRADES_COLUMNS, grades_rows(book), read_table(earlier / GRADES_FILE) if earlier else [])
     details = merge_students(book, DETAILS_COLUMNS, details_rows(book), read_table(earlier / DETAILS_FILE) if earlier else [])
-    grades_text = to_csv(GRADES_COLUMNS, grades)
+    grades_text, details_text = to_csv(GRADES_COLUMNS, grades), to_csv(DETAILS_COLUMNS, details)
     write_text_atomic(outdir / GRADES_FILE, grades_text)
-    write_text_atomic(outdir / DETAILS_FILE, to_csv(DETAILS_COLUMNS, details))
-    return list(csv.DictReader(io.StringIO(grades_text)))
+    write_text_atomic(outdir / DETAILS_FILE, details_text)
+    return list(csv.DictReader(io.StringIO(grades_text))), list(csv.DictReader(io.StringIO(details_text)))
 
 
-def write_class_report(week: Any, grades: Table, outdir: Path, week_dir: Path) -> list[str]:
+def write_class_report(week: Any, grades: Table, details: Table, outdir: Path, week_dir: Path) -> list[str]:
     """report.html and report.pdf (``classreport``) from the tables as written; returns notes
     ("" when all went well), e.g. when weasyprint cannot make the PDF here."""
     import os
@@ -112,7 +113,7 @@ def write_class_report(week: Any, grades: Table, outdir: Path, week_dir: Path) -
 
     from .classreport import class_report, page_context
 
-    report = class_report(week, grades, read_table(outdir / DETAILS_FILE))
+    report = class_report(week, grades, details)
     html = page_html("report.html", **page_context(report))
     fonts = week_dir.resolve() / "fonts"
     where = Path(os.path.relpath(fonts, outdir.resolve())).as_posix() if fonts.is_dir() else FONTS.as_uri()

@@ -36,7 +36,7 @@ from .ingest import collect, missing_paths, plural
 from .judge import grade_config
 from .overrides import OVERRIDES_FILE, Override, read_overrides
 from .pipeline import grade, late_rules, with_overrides
-from .reports import (DETAILS_FILE, FEEDBACK_DIR, GRADES_FILE, SUMMARY_FILE, changes, class_rows_from_tables,
+from .reports import (FEEDBACK_DIR, GRADES_FILE, SUMMARY_FILE, changes, class_rows_from_tables,
                       holds_results, move_previous, read_table, summary_text, write_class_report, write_reports)
 from .results import Gradebook
 from .runoptions import (RUN_FILE, Change, RunRecord, config_drift, given_options, merged, read_run, recorded_options,
@@ -183,12 +183,12 @@ def grade_week(
     earlier = recorded if wanted is not None and recorded is not None else RunRecord(options)  # --only: everyone's LMS names
     folders, canvas = merged(earlier.moodle_folders, book.moodle_folders), merged(earlier.canvas_names, book.canvas_names)
     try:
-        rows = write_reports(book, outdir, previous if wanted is not None else None)
+        rows, details = write_reports(book, outdir, previous if wanted is not None else None)
         if feedback != "none":
             write_feedback(week, book.results, outdir / FEEDBACK_DIR, feedback)
         exported = write_lms_files(week, rows, outdir, assignment or week.title or "bpdrill", folders,
                                    None if feedback == "none" else f".{feedback}", gconfig.lms_missing, canvas)
-        report_notes = write_class_report(week, rows, outdir, week_dir)  # the whole (merged) class
+        report_notes = write_class_report(week, rows, details, outdir, week_dir)  # the whole (merged) class
         write_run(outdir, RunRecord(options, {"deadline": rules.describe(), "machine_zone": machine_zone(),
                                               "canvas_column": exported.column}, folders, canvas))
     except OSError as e:
@@ -209,7 +209,7 @@ def grade_week(
         extra.append(f"grades changed for {plural(len(changed), 'student')}" + (":" if changed else ""))
         extra += [f"  {c}" for c in changed]
     partial = wanted is not None
-    whole = class_rows_from_tables(rows, read_table(outdir / DETAILS_FILE)) if partial else None
+    whole = class_rows_from_tables(rows, details) if partial else None
     summary = summary_text(book, outdir, extra, rows=whole, lms_written=exported.written)  # summary.txt: the whole class
     screen = summary_text(book, outdir, extra, partial=True, lms_written=exported.written) if partial else summary
     write_text_atomic(outdir / SUMMARY_FILE, summary)

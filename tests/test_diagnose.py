@@ -9,7 +9,7 @@ from generator.tolerance import entry_tolerances
 from grader.diagnose import diagnose
 from helpers import entries_of
 
-from grader.judge import CORRECT, INCORRECT, EntryResult
+from grader.judge import INCORRECT
 
 
 def test_updated_weights_in_dL_dX_are_recognised(seed_mse):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from helpers import put
 from helpers import grade_and_summary
-from helpers import rows_under, squeezed
+from helpers import rows_under
 
 from grader.samples import quick_week, exact_values, submission_csv
 from grader.identify import RosterIndex, identify, internal_note, lms_name

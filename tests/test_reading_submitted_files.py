@@ -7,11 +7,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import invoke
-from helpers import grade_and_summary, grades, perfect, put
+from helpers import grade_and_summary, perfect, put
 
-from generator.record import write_week
-from grader.samples import quick_week, exact_values, no_update, submission_csv
+from grader.samples import exact_values, no_update, submission_csv
 from grader.identify import latest_first, lms_name
 from grader.parse import peek_ids
 

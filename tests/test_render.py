@@ -16,8 +16,8 @@ from pypdf import PdfReader
 
 from helpers import DATA, boxes_in, found, invoke, numbers, student_problem
 from generator.errors import UsageError
-from generator import DEFAULT_ASKED, parse_problem, solve
-from generator.record import Student, StudentProblem, Week, read_week, write_week
+from generator import DEFAULT_ASKED, solve
+from generator.record import Student, Week, read_week, write_week
 from generator.render import (key_html, print_order, render_week, section_of, self_contained, shard_of,
                               sheet_html, write_keys_pdf)
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from pypdf import PdfReader
 
-from generator import DEFAULT_ASKED, notation as nt, parse_problem
+from generator import DEFAULT_ASKED, notation as nt
 from generator.record import Student, Week
 from generator.render import PAPER_POINTS, PAPERS, TEMPLATES, PdfWriter, key_html, sheet_html
 from helpers import found, numbers, student_problem
